@@ -1,0 +1,156 @@
+package dev.lyrics.cache;
+
+import dev.lyrics.core.Files2;
+import dev.lyrics.core.Json;
+import dev.lyrics.core.Log;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.commons.codec.digest.DigestUtils;
+
+/**
+ * Runs stages through the cache: computes the key, restores a verified entry on a hit, and on a
+ * miss says why, runs the work into a staging directory, publishes it atomically and restores it
+ * into the stage's output directory. A stage that fails or is killed leaves no entry.
+ */
+public final class StageRunner {
+    /** How the cache is used for this build. */
+    public enum Mode {
+        /** look up, and store what is computed */
+        NORMAL,
+        /** ignore existing entries, recompute and replace them */
+        REFRESH,
+        /** neither read nor write the cache */
+        DISABLED
+    }
+
+    private final StageCache cache;
+    private final Mode mode;
+    private final String codeFingerprint;
+    private final Path recordsDir;
+    private final Log log;
+
+    /**
+     * @param recordsDir where a JSON record of each stage run (key, hit, time) is written for the report
+     */
+    public StageRunner(Path cacheDir, Mode mode, String codeFingerprint, Path recordsDir, Log log) {
+        this.cache = new StageCache(cacheDir);
+        this.mode = mode;
+        this.codeFingerprint = codeFingerprint;
+        this.recordsDir = recordsDir;
+        this.log = log;
+    }
+
+    public StageResult run(StageSpec spec, StageWork work) throws Exception {
+        long start = System.nanoTime();
+        HashIndex hashes = mode == Mode.DISABLED ? HashIndex.none() : cache.hashIndex();
+        StageKey description = StageKey.of(spec, codeFingerprint, hashes);
+        hashes.save();
+        String key = description.hash();
+        String label = "lyrics:" + spec.goal() + (spec.name().equals(spec.goal()) ? "" : " [" + spec.name() + "]");
+        boolean hit;
+        if (mode == Mode.DISABLED) {
+            runUncached(spec, key, work, label);
+            hit = false;
+        } else {
+            hit = runCached(spec, key, description, work, label);
+        }
+        StageResult result = new StageResult(spec.goal(), spec.name(), key, hit, spec.outputDir(),
+                (System.nanoTime() - start) / 1e9);
+        writeRecord(result);
+        return result;
+    }
+
+    private boolean runCached(StageSpec spec, String key, StageKey description, StageWork work, String label)
+            throws Exception {
+        String shortKey = key.substring(0, 12);
+        try (StageCache.KeyLock ignored = cache.lock(key, log)) {
+            cache.removeStaleStaging(key);
+            if (mode == Mode.NORMAL && Files.exists(cache.entry(key))) {
+                String problem = cache.verify(key);
+                if (problem == null) {
+                    cache.restore(key, spec.outputDir());
+                    log.info(label + " up to date (cache " + shortKey + ")");
+                    rememberLastRun(spec, description);
+                    return true;
+                }
+                log.warn(label + ": cache entry " + shortKey + " is corrupt (" + problem + "); discarding it and recomputing");
+                cache.discard(key);
+            }
+            log.info(label + " runs (cache " + shortKey + "): " + String.join(", ", missReasons(spec, description)));
+            Path staging = cache.newStaging(key);
+            try {
+                Path workDir = cache.workDir(key);
+                Files.createDirectories(workDir);
+                work.produce(new StageContext(spec, key, staging.resolve("files"), workDir, log));
+                cache.publish(key, staging);
+                Files2.deleteQuietly(workDir);
+            } finally {
+                Files2.deleteQuietly(staging);
+            }
+            cache.restore(key, spec.outputDir());
+            rememberLastRun(spec, description);
+            return false;
+        }
+    }
+
+    private void runUncached(StageSpec spec, String key, StageWork work, String label) throws Exception {
+        log.info(label + " runs (cache disabled)");
+        Path parent = spec.outputDir().toAbsolutePath().getParent();
+        Path scratch = parent.resolve("." + spec.name() + ".run-" + UUID.randomUUID());
+        try {
+            Path out = scratch.resolve("files");
+            Path workDir = scratch.resolve("work");
+            Files.createDirectories(out);
+            Files.createDirectories(workDir);
+            work.produce(new StageContext(spec, key, out, workDir, log));
+            StageCache.replaceDirectory(out, spec.outputDir());
+        } finally {
+            Files2.deleteQuietly(scratch);
+        }
+    }
+
+    private List<String> missReasons(StageSpec spec, StageKey description) {
+        if (mode == Mode.REFRESH) {
+            return List.of("cache refresh requested");
+        }
+        Path record = cache.lastRecord(stageId(spec));
+        if (!Files.isRegularFile(record)) {
+            return List.of("no earlier run recorded");
+        }
+        try {
+            StageKey earlier = Json.MAPPER.readValue(record.toFile(), StageKey.class);
+            List<String> reasons = description.changesSince(earlier);
+            return reasons.isEmpty() ? List.of("entry missing from the cache (removed, or never published)") : reasons;
+        } catch (IOException e) {
+            return List.of("no readable record of the earlier run");
+        }
+    }
+
+    private void rememberLastRun(StageSpec spec, StageKey description) throws IOException {
+        Json.write(cache.lastRecord(stageId(spec)), description);
+    }
+
+    /** Identifies "this stage of this project" across builds, for explaining misses. */
+    private static String stageId(StageSpec spec) {
+        return DigestUtils.sha256Hex(spec.outputDir().toAbsolutePath().normalize() + "\n" + spec.name());
+    }
+
+    private void writeRecord(StageResult result) throws IOException {
+        if (recordsDir == null) {
+            return;
+        }
+        Map<String, Object> record = new TreeMap<>();
+        record.put("goal", result.goal());
+        record.put("name", result.name());
+        record.put("key", result.key());
+        record.put("hit", result.hit());
+        record.put("seconds", Double.parseDouble(String.format(Locale.ROOT, "%.3f", result.seconds())));
+        Json.write(recordsDir.resolve(result.name() + ".json"), record);
+    }
+}

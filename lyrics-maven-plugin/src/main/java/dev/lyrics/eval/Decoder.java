@@ -1,0 +1,19 @@
+package dev.lyrics.eval;
+
+/** Incremental decoding state: the model has read a prompt and every unit accepted since. */
+public interface Decoder extends AutoCloseable {
+    /** Unnormalised scores over the vocabulary for the next unit. */
+    float[] nextLogits();
+
+    /** Appends a chosen unit (the next call to nextLogits conditions on it). */
+    void accept(int unitId);
+
+    /** The unit that ends a sample (EOS, or &lt;|song_end|&gt; for recurrent models). */
+    int endId();
+
+    /** Text of the given units, as they would appear after the prompt. */
+    String decode(int[] unitIds);
+
+    @Override
+    void close();
+}
