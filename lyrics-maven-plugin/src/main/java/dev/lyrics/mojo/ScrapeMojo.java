@@ -28,7 +28,7 @@ public class ScrapeMojo extends AbstractStageMojo {
     @Parameter(property = "lyrics.scrape.source", defaultValue = "corpus")
     String source;
 
-    /** The artists to keep, in order; empty keeps every artist of the corpus (the genius source needs a list). */
+    /** The artists to keep, in order (required). */
     @Parameter(property = "lyrics.scrape.artists")
     List<String> artists;
 
