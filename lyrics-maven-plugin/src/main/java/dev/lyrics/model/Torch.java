@@ -3,6 +3,7 @@ package dev.lyrics.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.lyrics.core.ConfigException;
 
 /**
@@ -16,7 +17,6 @@ public final class Torch {
 
     /**
      * The PyTorch engine, loaded from the native jar on the class path (never downloaded).
-     * Thread counts only take effect before the engine's first use in this JVM.
      *
      * @param threads intra-op threads, 0 for libtorch's default (one per core)
      */
@@ -28,7 +28,12 @@ public final class Torch {
         }
         // one inter-op thread: the model's ops run one after another, parallel work is intra-op
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        return Engine.getEngine(ENGINE);
+        Engine engine = Engine.getEngine(ENGINE);
+        if (threads > 0) {
+            // the properties only count when the engine starts; a later caller still gets its count
+            JniUtils.setNumThreads(threads);
+        }
+        return engine;
     }
 
     public static Engine engine() {
