@@ -16,13 +16,13 @@ public final class Torch {
     private Torch() {}
 
     /**
-     * The PyTorch engine, loaded from the native jar on the class path (never downloaded).
+     * The PyTorch engine, loaded from the native jar on the class path. Offline unless the user
+     * said otherwise (-Dai.djl.offline=false lets the gpu profile fetch CUDA libtorch once).
      *
      * @param threads intra-op threads, 0 for libtorch's default (one per core)
      */
     public static synchronized Engine engine(int threads) {
-        // offline: a missing native library must fail fast, not hang on a download
-        System.setProperty("ai.djl.offline", "true");
+        offlineByDefault();
         if (threads > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         }
@@ -34,6 +34,13 @@ public final class Torch {
             JniUtils.setNumThreads(threads);
         }
         return engine;
+    }
+
+    /** DJL must not download anything unless the user allowed it: a missing library fails fast instead of hanging. */
+    public static void offlineByDefault() {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
     }
 
     public static Engine engine() {

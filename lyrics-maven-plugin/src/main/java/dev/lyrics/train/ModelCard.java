@@ -29,7 +29,7 @@ final class ModelCard {
                         + "`loss.jsonl` (training and held-out loss per step).\n\n");
 
         md.append("## Data\n\n")
-                .append("`").append(corpus.getFileName()).append("`: ").append(text.train().size())
+                .append("`").append(corpus.getFileName()).append("`: ").append(text.documents())
                 .append(" documents, one passage per line. Held out: every ")
                 .append(ordinal((int) Math.round(1 / s.validationFraction()))).append(" block of ")
                 .append(Pretrainer.BLOCK_LINES).append(" lines (").append(text.validationLines())

@@ -85,7 +85,7 @@ public final class Pretrainer {
         long start = System.nanoTime();
         Corpus text = Corpus.read(corpus, settings.validationFraction());
         log.info(String.format(Locale.ROOT, "lyrics:pretrain corpus %s: %d documents, %d train lines, %d held-out lines",
-                corpus.getFileName(), text.train().size(), text.trainLines(), text.validationLines()));
+                corpus.getFileName(), text.documents(), text.trainLines(), text.validationLines()));
 
         BpeTrainer.Vocabulary vocabulary = new BpeTrainer(settings.vocabSize(), 2).train(text.trainTexts());
         BpeTrainer.write(vocabulary, outputDir, settings.contextLength());
@@ -239,7 +239,8 @@ public final class Pretrainer {
      * The corpus split into training and held-out documents; each document is a list of blocks of
      * consecutive lines (each line ending in a newline), so blocks can be tokenized independently.
      */
-    record Corpus(List<List<String>> train, List<List<String>> validation, int trainLines, int validationLines) {
+    record Corpus(int documents, List<List<String>> train, List<List<String>> validation, int trainLines,
+                  int validationLines) {
         static Corpus read(Path file, double validationFraction) throws IOException {
             if (!Files.isRegularFile(file)) {
                 throw InputException.at(file, "corpus file not found");
@@ -278,7 +279,7 @@ public final class Pretrainer {
                     validation.add(validationBlocks);
                 }
             }
-            return new Corpus(train, validation, lineCounts[0], lineCounts[1]);
+            return new Corpus(documents.size(), train, validation, lineCounts[0], lineCounts[1]);
         }
 
         List<String> trainTexts() {
