@@ -75,7 +75,7 @@ public class PretrainMojo extends AbstractModelMojo {
     int batchSize;
 
     /** Optimiser steps. */
-    @Parameter(property = "lyrics.pretrain.steps", defaultValue = "1500")
+    @Parameter(property = "lyrics.pretrain.steps", defaultValue = "1800")
     int steps;
 
     /** Peak learning rate. */
