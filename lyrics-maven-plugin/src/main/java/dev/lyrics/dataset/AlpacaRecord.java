@@ -1,50 +1,28 @@
 package dev.lyrics.dataset;
 
-import com.fasterxml.jackson.annotation.JsonProperty;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.type.TypeReference;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 
-/**
- * One record of an Alpaca data set (train.json, test.json): a JSON array of these objects.
- *
- * @param instruction what is asked ("Write a song in the style of David.")
- * @param input       further context, often empty
- * @param output      the expected response: the lyrics
- */
-public record AlpacaRecord(
-        @JsonProperty("instruction") String instruction,
-        @JsonProperty("input") String input,
-        @JsonProperty("output") String output) {
-
-    /** Reads an Alpaca JSON array; a record without instruction or output names the file and its index. */
-    public static List<AlpacaRecord> read(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw InputException.at(file, "Alpaca data set not found");
-        }
-        JsonNode root;
+/** One Alpaca example as the study wrote them: the output is the song's lyrics. */
+public record AlpacaRecord(String instruction, String input, String output) {
+    /** Reads a JSON array of records (train.json, test.json). */
+    public static List<AlpacaRecord> readAll(Path file) throws IOException {
+        List<AlpacaRecord> records;
         try {
-            root = Json.MAPPER.readTree(file.toFile());
-        } catch (JsonProcessingException e) {
-            throw InputException.at(file, "not JSON (" + e.getOriginalMessage() + ")");
+            records = Json.MAPPER.readValue(file.toFile(), new TypeReference<List<AlpacaRecord>>() {});
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw InputException.at(file, "not a JSON array of Alpaca records {instruction, input, output}: "
+                    + e.getOriginalMessage());
         }
-        if (root == null || !root.isArray()) {
-            throw InputException.at(file, "must be a JSON array of {\"instruction\", \"input\", \"output\"} records");
-        }
-        List<AlpacaRecord> records = new ArrayList<>();
-        for (JsonNode node : root) {
-            int index = records.size();
-            if (!node.isObject() || !node.path("instruction").isTextual() || !node.path("output").isTextual()) {
-                throw InputException.at(file, "record " + index + " needs text fields instruction and output");
+        for (int i = 0; i < records.size(); i++) {
+            AlpacaRecord record = records.get(i);
+            if (record == null || record.instruction() == null || record.input() == null || record.output() == null) {
+                throw InputException.at(file, "record " + i + " lacks instruction, input or output");
             }
-            records.add(new AlpacaRecord(node.get("instruction").asText(), node.path("input").asText(""),
-                    node.get("output").asText()));
         }
         return records;
     }

@@ -1,74 +1,73 @@
 package dev.lyrics.dataset;
 
-import dev.lyrics.core.ConfigException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * How an Alpaca record becomes model text, shared by fine-tuning, perplexity and generation so
- * that all three see the same prompt. The template is the text before the response, with
- * {instruction} and {input} placeholders; the response follows it directly, and the tokenizer's
- * BOS comes before and EOS after (added as token ids, not text). A paragraph (text between blank
- * lines) that holds {input} is dropped when the input is empty, as Alpaca does for records
- * without context; a template without blank lines just gets an empty input. The two-character sequence backslash-n stands for a newline, so the template
- * fits on one line of a POM, where Maven would trim a trailing newline.
+ * The text a transformer reads for an Alpaca record: the template with {instruction}, {input} and
+ * {output} filled in, and where the response (the output) lies in it, so training can mask the
+ * prompt and evaluation can score the response alone.
  */
 public final class PromptTemplate {
-    /** The study's template: Unsloth's Alpaca chat template with the Input block of the Alpaca data set. */
-    public static final String ALPACA = "Below are some instructions that describe some tasks."
-            + " Write responses that appropriately complete each request.\\n\\n### Instruction:\\n{instruction}"
-            + "\\n\\n### Input:\\n{input}\\n\\n### Response:\\n";
+    /** The study's template: its system line, then Instruction, Input and Response blocks. */
+    public static final String STUDY = "Below are some instructions that describe some tasks."
+            + " Write responses that appropriately complete each request.\n\n"
+            + "### Instruction:\n{instruction}\n\n"
+            + "### Input:\n{input}\n\n"
+            + "### Response:\n{output}";
 
-    private static final String INSTRUCTION = "{instruction}";
-    private static final String INPUT = "{input}";
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{(instruction|input|output)}");
+    private static final String OUTPUT = "{output}";
 
     private final String template;
 
-    private PromptTemplate(String template) {
+    /** @throws IllegalArgumentException when {output} is not in the template exactly once */
+    public PromptTemplate(String template) {
+        int first = template.indexOf(OUTPUT);
+        if (first < 0 || template.indexOf(OUTPUT, first + 1) >= 0) {
+            throw new IllegalArgumentException("must contain {output} exactly once");
+        }
         this.template = template;
     }
 
+    public String template() {
+        return template;
+    }
+
     /**
-     * @param text     the template as written in the POM (backslash-n escapes allowed)
-     * @param property the parameter it came from, named in the error when it lacks {instruction}
+     * A rendered record.
+     *
+     * @param text          the whole text
+     * @param responseStart char index where the output begins
+     * @param responseEnd   char index just after the output
      */
-    public static PromptTemplate parse(String text, String property) {
-        String template = text.replace("\\n", "\n");
-        ConfigException.require(template.contains(INSTRUCTION), property, "\"" + text + "\"",
-                "must contain the placeholder " + INSTRUCTION);
-        return new PromptTemplate(template);
-    }
-
-    public static PromptTemplate alpaca() {
-        return parse(ALPACA, "lyrics.finetune.promptTemplate");
-    }
-
-    /** The text the model reads before it writes the response. */
-    public String prompt(String instruction, String input) {
-        String body = input == null || input.isEmpty() ? withoutInputParagraph() : template;
-        return body.replace(INSTRUCTION, instruction).replace(INPUT, input == null ? "" : input);
-    }
-
-    public String prompt(AlpacaRecord record) {
-        return prompt(record.instruction(), record.input());
-    }
-
-    /** Prompt and response as one text; the response starts at {@code prompt(record).length()}. */
-    public String text(AlpacaRecord record) {
-        return prompt(record) + record.output();
-    }
-
-    private String withoutInputParagraph() {
-        int at = template.indexOf(INPUT);
-        if (at < 0) {
-            return template;
+    public record Rendered(String text, int responseStart, int responseEnd) {
+        public String response() {
+            return text.substring(responseStart, responseEnd);
         }
-        int blankBefore = template.lastIndexOf("\n\n", at);
-        int blankAfter = template.indexOf("\n\n", at);
-        int start = blankBefore < 0 ? 0 : blankBefore;
-        int end = blankAfter < 0 ? template.length() : blankAfter;
-        if (template.substring(start, end).contains(INSTRUCTION) || (blankBefore < 0 && blankAfter < 0)) {
-            return template;
+    }
+
+    /** Fills the placeholders in one pass, so braces inside the values are left alone. */
+    public Rendered render(AlpacaRecord record) {
+        StringBuilder text = new StringBuilder();
+        int responseStart = -1;
+        int responseEnd = -1;
+        Matcher m = PLACEHOLDER.matcher(template);
+        int at = 0;
+        while (m.find()) {
+            text.append(template, at, m.start());
+            switch (m.group(1)) {
+                case "instruction" -> text.append(record.instruction());
+                case "input" -> text.append(record.input());
+                default -> {
+                    responseStart = text.length();
+                    text.append(record.output());
+                    responseEnd = text.length();
+                }
+            }
+            at = m.end();
         }
-        // keep one of the two blank lines around the dropped paragraph
-        return blankBefore < 0 ? template.substring(end + 2) : template.substring(0, start) + template.substring(end);
+        text.append(template, at, template.length());
+        return new Rendered(text.toString(), responseStart, responseEnd);
     }
 }

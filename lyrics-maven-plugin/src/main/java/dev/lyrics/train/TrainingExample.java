@@ -33,16 +33,15 @@ public record TrainingExample(int[] ids, boolean[] isTarget) {
      */
     public static TrainingExample of(AlpacaRecord record, PromptTemplate template, Encoder encoder,
             int bos, int eos, int maxSeqLength, boolean responsesOnly) {
-        String text = template.text(record);
-        int responseStart = template.prompt(record).length();
-        Encoded encoded = encoder.encode(text);
+        PromptTemplate.Rendered rendered = template.render(record);
+        Encoded encoded = encoder.encode(rendered.text());
         int n = encoded.ids().length + 2;
         int[] ids = new int[n];
         boolean[] isTarget = new boolean[n];
         ids[0] = bos;
         for (int i = 0; i < encoded.ids().length; i++) {
             ids[i + 1] = encoded.ids()[i];
-            isTarget[i + 1] = !responsesOnly || encoded.charEnds()[i] > responseStart;
+            isTarget[i + 1] = !responsesOnly || encoded.charEnds()[i] > rendered.responseStart();
         }
         ids[n - 1] = eos;
         isTarget[n - 1] = true;

@@ -24,7 +24,7 @@ class MicroBatchesTest {
         }
         return new TrainingExample.Encoded(ids, ends);
     };
-    static final PromptTemplate TEMPLATE = PromptTemplate.parse("Q{instruction}:", "p");
+    static final PromptTemplate TEMPLATE = new PromptTemplate("Q{instruction}:{output}");
 
     @Test
     void exampleIsBosTextEosWithEveryTokenATargetByDefault() {
