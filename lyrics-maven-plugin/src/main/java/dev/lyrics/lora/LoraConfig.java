@@ -3,6 +3,8 @@ package dev.lyrics.lora;
 import dev.lyrics.core.ConfigException;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -33,6 +35,33 @@ public record LoraConfig(int r, double alpha, double dropout, List<String> targe
                     "\"" + module + "\" is not a projection of this architecture; use " + new TreeSet<>(LLAMA_MODULES));
         }
         return this;
+    }
+
+    /**
+     * The base weights that get an adapter, by checkpoint name ("model.layers.3.self_attn.q_proj.weight"),
+     * with their shapes [out, in], picked from a model's tensor shapes (LlamaConfig.tensorShapes()).
+     */
+    public SortedMap<String, long[]> adaptedWeights(SortedMap<String, long[]> tensorShapes) {
+        SortedMap<String, long[]> adapted = new TreeMap<>();
+        tensorShapes.forEach((name, shape) -> {
+            if (name.startsWith("model.layers.") && name.endsWith(".weight") && shape.length == 2) {
+                String module = name.substring(name.lastIndexOf('.', name.length() - ".weight".length() - 1) + 1,
+                        name.length() - ".weight".length());
+                if (targetModules.contains(module)) {
+                    adapted.put(name, shape);
+                }
+            }
+        });
+        return adapted;
+    }
+
+    /** Trainable parameters from shapes alone: r x (in + out) for each adapted weight. */
+    public long trainableParameters(SortedMap<String, long[]> tensorShapes) {
+        long count = 0;
+        for (long[] shape : adaptedWeights(tensorShapes).values()) {
+            count += (long) r * (shape[0] + shape[1]);
+        }
+        return count;
     }
 
     /** The factor on B A: alpha / r, or alpha / sqrt(r) with rank-stabilised LoRA. */
