@@ -2,25 +2,18 @@ package dev.lyrics.train;
 
 import dev.lyrics.dataset.AlpacaRecord;
 import dev.lyrics.dataset.PromptTemplate;
+import dev.lyrics.tokenizer.HfTokenizer;
 import java.util.Arrays;
+import java.util.function.Function;
 
 /**
- * One fine-tuning sequence: BOS, the tokens of prompt and response, EOS, cut to the maximum
- * length, and for each position whether predicting its token counts in the loss.
+ * One fine-tuning sequence: BOS, the tokens of prompt and response, EOS, and for each position whether predicting its token counts in the loss.
  *
  * @param ids      token ids, BOS first
  * @param isTarget isTarget[i]: the prediction of ids[i] from ids[0..i-1] is part of the loss
  *                 (never for position 0, which nothing predicts)
  */
 public record TrainingExample(int[] ids, boolean[] isTarget) {
-    /** Encodes text without special tokens; {@code charEnds[i]} is the char index just after token i. */
-    @FunctionalInterface
-    public interface Encoder {
-        Encoded encode(String text);
-    }
-
-    public record Encoded(int[] ids, int[] charEnds) {}
-
     public TrainingExample {
         if (ids.length != isTarget.length) {
             throw new IllegalArgumentException("ids and isTarget differ in length");
@@ -28,25 +21,31 @@ public record TrainingExample(int[] ids, boolean[] isTarget) {
     }
 
     /**
+     * @param encoder       text to tokens without special tokens, with each token's char end
      * @param responsesOnly when true the prompt's tokens are not targets (a token that straddles the
      *                      prompt's end belongs to the response); EOS is always a target
      */
-    public static TrainingExample of(AlpacaRecord record, PromptTemplate template, Encoder encoder,
-            int bos, int eos, int maxSeqLength, boolean responsesOnly) {
+    public static TrainingExample of(AlpacaRecord record, PromptTemplate template, Function<String, HfTokenizer.Encoded> encoder,
+            int bos, int eos, boolean responsesOnly) {
         PromptTemplate.Rendered rendered = template.render(record);
-        Encoded encoded = encoder.encode(rendered.text());
+        HfTokenizer.Encoded encoded = encoder.apply(rendered.text());
         int n = encoded.ids().length + 2;
         int[] ids = new int[n];
         boolean[] isTarget = new boolean[n];
         ids[0] = bos;
         for (int i = 0; i < encoded.ids().length; i++) {
-            ids[i + 1] = encoded.ids()[i];
+            ids[i + 1] = Math.toIntExact(encoded.ids()[i]);
             isTarget[i + 1] = !responsesOnly || encoded.charEnds()[i] > rendered.responseStart();
         }
         ids[n - 1] = eos;
         isTarget[n - 1] = true;
-        int length = Math.min(n, maxSeqLength);
-        return new TrainingExample(Arrays.copyOf(ids, length), Arrays.copyOf(isTarget, length));
+        return new TrainingExample(ids, isTarget);
+    }
+
+    /** The first maxLength tokens (no packing, no sliding: the rest of a long example is not trained on). */
+    public TrainingExample truncated(int maxLength) {
+        return ids.length <= maxLength ? this
+                : new TrainingExample(Arrays.copyOf(ids, maxLength), Arrays.copyOf(isTarget, maxLength));
     }
 
     public int length() {

@@ -8,41 +8,43 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.dataset.AlpacaRecord;
 import dev.lyrics.dataset.PromptTemplate;
+import dev.lyrics.tokenizer.HfTokenizer;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 
 class MicroBatchesTest {
     /** One token per char, id = the char's code; ends after each char. */
-    static final TrainingExample.Encoder CHARS = text -> {
-        int[] ids = text.chars().toArray();
+    static final Function<String, HfTokenizer.Encoded> CHARS = text -> {
+        long[] ids = text.chars().asLongStream().toArray();
         int[] ends = new int[ids.length];
         for (int i = 0; i < ends.length; i++) {
             ends[i] = i + 1;
         }
-        return new TrainingExample.Encoded(ids, ends);
+        return new HfTokenizer.Encoded(ids, ends);
     };
     static final PromptTemplate TEMPLATE = new PromptTemplate("Q{instruction}:{output}");
 
     @Test
     void exampleIsBosTextEosWithEveryTokenATargetByDefault() {
-        TrainingExample example = TrainingExample.of(new AlpacaRecord("a", "", "xy"), TEMPLATE, CHARS, 1, 2, 100, false);
+        TrainingExample example = TrainingExample.of(new AlpacaRecord("a", "", "xy"), TEMPLATE, CHARS, 1, 2, false);
         assertArrayEquals(new int[] {1, 'Q', 'a', ':', 'x', 'y', 2}, example.ids());
         assertArrayEquals(new boolean[] {false, true, true, true, true, true, true}, example.isTarget());
     }
 
     @Test
     void responsesOnlyMasksThePrompt() {
-        TrainingExample example = TrainingExample.of(new AlpacaRecord("a", "", "xy"), TEMPLATE, CHARS, 1, 2, 100, true);
+        TrainingExample example = TrainingExample.of(new AlpacaRecord("a", "", "xy"), TEMPLATE, CHARS, 1, 2, true);
         assertArrayEquals(new boolean[] {false, false, false, false, true, true, true}, example.isTarget());
         assertEquals(3, example.targetCount());
     }
 
     @Test
     void truncatesAtMaxSeqLength() {
-        TrainingExample example = TrainingExample.of(new AlpacaRecord("a", "", "xyz"), TEMPLATE, CHARS, 1, 2, 4, false);
+        TrainingExample example = TrainingExample.of(new AlpacaRecord("a", "", "xyz"), TEMPLATE, CHARS, 1, 2, false).truncated(4);
         assertArrayEquals(new int[] {1, 'Q', 'a', ':'}, example.ids());
     }
 
