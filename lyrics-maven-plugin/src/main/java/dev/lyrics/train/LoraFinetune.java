@@ -16,6 +16,7 @@ import dev.lyrics.model.LlamaConfig;
 import dev.lyrics.model.LlamaModel;
 import dev.lyrics.tokenizer.HfTokenizer;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,8 +74,9 @@ public final class LoraFinetune {
                 long trainable = lora.trainableParameterCount();
                 long total = base.config().parameterCount();
                 log.info(String.format(Locale.ROOT, "lyrics:finetune LoRA r %d, alpha %s on %s: %,d trainable parameters,"
-                                + " %.2f%% of the base model's %,d (%s, %s)", settings.lora().r(), settings.lora().alpha(),
-                        settings.lora().targetModules(), trainable, 100.0 * trainable / total, total, request.device(),
+                                + " %.2f%% of the base model's %,d (%s, %s)", settings.lora().r(),
+                        BigDecimal.valueOf(settings.lora().alpha()).stripTrailingZeros().toPlainString(),
+                        settings.lora().targetModules(), trainable, 100.0 * trainable / total, total, request.device().getDeviceType(),
                         request.dtype()));
                 MemoryUsage before = MemoryUsage.now();
                 LoraTrainer.Result result = new LoraTrainer(lora, settings, context.workDir().resolve("checkpoints"), log)
@@ -122,7 +124,7 @@ public final class LoraFinetune {
         }
         ConfigException.require(withoutTargets == 0, PREFIX + "maxSeqLength", settings.maxSeqLength(),
                 withoutTargets + " of " + examples.size() + " examples keep no response token within it");
-        log.info(String.format(Locale.ROOT, "lyrics:finetune %d examples, %.0f tokens on average, %d cut at maxSeqLength %d",
+        log.info(String.format(Locale.ROOT, "lyrics:finetune tokenized %d examples: %.0f tokens on average, %d cut at maxSeqLength %d",
                 examples.size(), (double) tokens / examples.size(), truncated, settings.maxSeqLength()));
         return examples;
     }
