@@ -3,6 +3,7 @@ package dev.lyrics.lora;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.lyrics.model.LlamaModel.Projection;
+import dev.lyrics.model.Torch;
 
 /**
  * A projection with a LoRA update, as peft's lora.Linear computes it:
@@ -39,7 +40,8 @@ final class LoraLinear implements Projection {
         }
         // (..., in) -> (..., r) -> (..., out); the activation comes first so results stay in the step's manager
         NDArray low = input.getNDArrayInternal().linear(input, a, null).singletonOrThrow();
-        NDArray delta = low.getNDArrayInternal().linear(low, b, null).singletonOrThrow().mul(scale);
+        NDArray delta = low.getNDArrayInternal().linear(low, b, null).singletonOrThrow();
+        delta = delta.mul(Torch.scalar(delta, scale));
         return out.add(delta.getDataType() == out.getDataType() ? delta : delta.toType(out.getDataType(), false));
     }
 }

@@ -2,7 +2,9 @@ package dev.lyrics.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import dev.lyrics.core.ConfigException;
 
 /**
@@ -57,5 +59,15 @@ public final class Torch {
             case "float16" -> DataType.FLOAT16;
             default -> throw ConfigException.of(property, name, "must be float32 or float16");
         };
+    }
+
+    /**
+     * A scalar for arithmetic inside an autograd graph, in libtorch's own memory, with the manager
+     * and type of {@code like}. DJL's x.mul(Number) wraps the number in a Java direct buffer that it
+     * releases as soon as the call returns, while autograd keeps the scalar for the backward pass:
+     * a garbage collection in between turns the gradients into garbage (NaN or huge values).
+     */
+    public static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, like.getDataType());
     }
 }

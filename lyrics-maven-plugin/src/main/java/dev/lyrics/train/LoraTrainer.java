@@ -178,7 +178,7 @@ public final class LoraTrainer {
                 NDArray logProbs = LlamaModel.targetLogProbs(base.forward(inputs), labels);
                 NDArray nll = logProbs.mul(weights).sum().neg();
                 // divided by the loss tokens of the whole step, so accumulated gradients are those of one big batch
-                collector.backward(nll.div((float) batch.lossTokens()));
+                collector.backward(nll.div(Torch.scalar(nll, batch.lossTokens())));
                 nllSum += nll.getFloat();
             }
         }

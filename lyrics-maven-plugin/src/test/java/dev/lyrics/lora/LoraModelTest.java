@@ -6,16 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
 import dev.lyrics.model.LlamaConfig;
 import dev.lyrics.model.LlamaModel;
 import dev.lyrics.model.SafetensorsFile;
+import dev.lyrics.model.Torch;
+import dev.lyrics.train.Gradients;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -58,6 +63,47 @@ class LoraModelTest {
                 assertEquals(lora.config().trainableParameters(TINY.tensorShapes()), lora.trainableParameterCount());
             }
             assertArrayEquals(expected, base.forward(ids).toFloatArray(), 0f, "closing restores the base projections");
+        }
+    }
+
+    /**
+     * DJL's x.mul(Number) keeps the scalar in a Java buffer it releases at once, while autograd saves
+     * it for backward; the model and the adapters must use scalars in libtorch's memory
+     * (Torch.scalar), or a garbage collection between forward and backward corrupts the gradients.
+     */
+    @Test
+    void gradientsSurviveAGarbageCollectionBetweenForwardAndBackward() throws Exception {
+        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, new LoraConfig(4, 8, 0, ALL, false), 3407)) {
+            lora.parameters().values().forEach(p -> p.addi(0.01f));
+            float[] quiet = gradientOfB(base, lora, false);
+            float[] collected = gradientOfB(base, lora, true);
+            assertArrayEquals(quiet, collected, 0f);
+        }
+    }
+
+    private static float[] gradientOfB(LlamaModel base, LoraModel lora, boolean collectGarbage) throws Exception {
+        NDArray b = lora.parameters().get("base_model.model.model.layers.0.self_attn.q_proj.lora_B.weight");
+        try (NDManager scope = base.manager().newSubManager();
+             GradientCollector collector = Engine.getEngine(Torch.ENGINE).newGradientCollector()) {
+            NDArray ids = scope.create(new long[] {1, 5, 9, 30, 2, 7}, new Shape(2, 3));
+            NDArray nll = LlamaModel.targetLogProbs(base.forward(ids), ids).sum().neg();
+            NDArray loss = nll.div(Torch.scalar(nll, 6));
+            if (collectGarbage) {
+                System.gc();
+                Thread.sleep(100);
+                // reuse the freed native memory
+                for (int i = 0; i < 64; i++) {
+                    ByteBuffer junk = ByteBuffer.allocateDirect(64);
+                    while (junk.hasRemaining()) {
+                        junk.put((byte) 0x7F);
+                    }
+                }
+            }
+            collector.backward(loss);
+            float[] grad = b.getGradient().toFloatArray();
+            Gradients.zero(lora.parameters().values());
+            return grad;
         }
     }
 
