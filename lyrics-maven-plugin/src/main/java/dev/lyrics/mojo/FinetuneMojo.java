@@ -8,7 +8,6 @@ import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Log;
 import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.lora.LoraConfig;
-import dev.lyrics.model.Torch;
 import dev.lyrics.train.LoraFinetune;
 import dev.lyrics.train.LoraTrainer;
 import java.io.File;
@@ -24,7 +23,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * with the study's hyperparameters as defaults. Every model is its own stage with its own cache key.
  */
 @Mojo(name = "finetune", defaultPhase = LifecyclePhase.COMPILE, threadSafe = true)
-public class FinetuneMojo extends AbstractStageMojo {
+public class FinetuneMojo extends AbstractModelMojo {
     private static final String LORA_STAGE = "finetune";
 
     /** Skips this goal. */
@@ -124,14 +123,6 @@ public class FinetuneMojo extends AbstractStageMojo {
     @Parameter(property = "lyrics.finetune.checkpointSteps", defaultValue = "5")
     int checkpointSteps;
 
-    /** Where models run: auto (a GPU when libtorch sees one), cpu or gpu. */
-    @Parameter(property = "lyrics.device", defaultValue = "auto")
-    String device;
-
-    /** The base model's precision on the device: float32 or float16 (adapters stay float32). */
-    @Parameter(property = "lyrics.dtype", defaultValue = "float32")
-    String dtype;
-
     @Override
     protected String goal() {
         return "finetune";
@@ -159,8 +150,8 @@ public class FinetuneMojo extends AbstractStageMojo {
         ConfigException.require(Files.isRegularFile(trainFile), "lyrics.finetune.preprocessDirectory", preprocessDirectory,
                 "has no train.json; run lyrics:preprocess first or point it at a directory that has");
         LoraFinetune.checkBaseModel(baseModel.toPath(), "lyrics.baseModel");
-        Device resolvedDevice = Torch.device(device, "lyrics.device");
-        DataType resolvedDtype = Torch.dtype(dtype, "lyrics.dtype");
+        Device resolvedDevice = device();
+        DataType resolvedDtype = dtype();
 
         StageSpec.Builder spec = StageSpec.builder("finetune", LORA_STAGE, stageDir(LORA_STAGE))
                 .input("train.json", trainFile)
@@ -184,10 +175,8 @@ public class FinetuneMojo extends AbstractStageMojo {
                 .param("maxSeqLength", maxSeqLength)
                 .param("maxGradNorm", maxGradNorm)
                 .param("trainOnResponsesOnly", trainOnResponsesOnly)
-                .param("checkpointSteps", checkpointSteps)
-                .environment("engine", Torch.ENGINE)
-                .environment("device", resolvedDevice.getDeviceType())
-                .environment("dtype", dtype);
+                .param("checkpointSteps", checkpointSteps);
+        environment(spec, resolvedDevice);
         LoraFinetune.Request request = new LoraFinetune.Request(trainFile, baseModel.toPath(), template, settings,
                 resolvedDevice, resolvedDtype);
         runner.run(spec.build(), context -> LoraFinetune.run(request, context));

@@ -4,7 +4,6 @@ import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import dev.lyrics.cache.StageContext;
 import dev.lyrics.core.ConfigException;
-import dev.lyrics.core.Files2;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
@@ -85,9 +84,11 @@ public final class LoraFinetune {
 
                 Path out = context.outputDir();
                 lora.save(out, request.baseModel().getFileName().toString());
-                StringBuilder lossLines = new StringBuilder();
-                result.lossLog().forEach(record -> lossLines.append(Json.compact(record)).append('\n'));
-                Files2.writeAtomically(out.resolve("loss.jsonl"), lossLines.toString());
+                try (LossLog lossLog = new LossLog(out.resolve(LossLog.FILE))) {
+                    for (LoraTrainer.StepRecord record : result.lossLog()) {
+                        record.writeTo(lossLog);
+                    }
+                }
                 Json.write(out.resolve("memory.json"), MemoryUsage.report(before, after));
                 Map<String, Object> summary = new TreeMap<>();
                 summary.put("examples", examples.size());
@@ -97,7 +98,7 @@ public final class LoraFinetune {
                 summary.put("trainable_percent", Math.round(1e6 * trainable / total) / 1e4);
                 summary.put("train_tokens_per_s", Math.round(result.tokensPerSecond() * 10) / 10.0);
                 summary.put("train_seconds", Math.round(result.seconds() * 10) / 10.0);
-                summary.put("final_loss", result.lossLog().get(result.lossLog().size() - 1).get("loss"));
+                summary.put("final_loss", result.lossLog().get(result.lossLog().size() - 1).loss());
                 Json.write(out.resolve("training.json"), summary);
                 log.info(String.format(Locale.ROOT, "lyrics:finetune trained %d steps, final loss %.4f, %.0f tokens/s;"
                                 + " resident memory peak %s MiB", result.steps(), summary.get("final_loss"),

@@ -4,6 +4,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Log;
 import dev.lyrics.core.Progress;
@@ -19,7 +20,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.function.IntConsumer;
 
 /**
@@ -69,13 +69,22 @@ public final class LoraTrainer {
         }
     }
 
+    /** One optimiser step as loss.jsonl records it (split "train"); epoch counts fractions as transformers does. */
+    public record StepRecord(@JsonProperty("epoch") double epoch, @JsonProperty("step") int step,
+                             @JsonProperty("loss") double loss, @JsonProperty("lr") double lr,
+                             @JsonProperty("grad_norm") double gradNorm, @JsonProperty("tokens_per_s") double tokensPerSecond) {
+        public void writeTo(LossLog log) throws IOException {
+            log.write("train", epoch, step, loss, Map.of("lr", lr, "grad_norm", gradNorm, "tokens_per_s", tokensPerSecond));
+        }
+    }
+
     /**
      * @param steps          optimiser steps taken, in this run and the runs it resumed
      * @param lossLog        one loss.jsonl record per step
      * @param trainingTokens input tokens (padding excluded) read by the steps of this run
      * @param seconds        wall time of this run's steps
      */
-    public record Result(int steps, List<Map<String, Object>> lossLog, long trainingTokens, double seconds) {
+    public record Result(int steps, List<StepRecord> lossLog, long trainingTokens, double seconds) {
         public double tokensPerSecond() {
             return seconds > 0 ? trainingTokens / seconds : 0;
         }
@@ -109,13 +118,14 @@ public final class LoraTrainer {
                 settings.seed());
         int stepsPerEpoch = batches.stepsPerEpoch();
         int totalSteps = stepsPerEpoch * settings.epochs();
-        LinearWarmupSchedule schedule = new LinearWarmupSchedule(settings.learningRate(), settings.warmupSteps(), totalSteps);
+        LrSchedule schedule = new LrSchedule(LrSchedule.Kind.LINEAR, settings.learningRate(), settings.warmupSteps(),
+                totalSteps, 0);
         SortedMap<String, NDArray> parameters = model.parameters();
-        List<Map<String, Object>> lossLog = new ArrayList<>();
+        List<StepRecord> lossLog = new ArrayList<>();
         long tokens = 0;
         double seconds = 0;
-        try (AdamW optimizer = new AdamW(settings.adamBeta1(), settings.adamBeta2(), settings.adamEpsilon(),
-                settings.weightDecay(), base.manager().newSubManager())) {
+        try (AdamW optimizer = new AdamW(base.manager(), settings.adamBeta1(), settings.adamBeta2(),
+                settings.adamEpsilon(), settings.weightDecay())) {
             int done = checkpoints.restoreLatest(parameters, optimizer, lossLog);
             log.info(String.format(Locale.ROOT, "lyrics:finetune %d examples, %d steps per epoch (ceil(%d / (%d x %d))), "
                             + "%d epochs, %d steps%s", examples.size(), stepsPerEpoch, examples.size(), settings.batchSize(),
@@ -130,12 +140,7 @@ public final class LoraTrainer {
                 Engine.getEngine(Torch.ENGINE).setRandomSeed((int) (settings.seed() + step));
                 double loss = accumulate(base, batch) / batch.lossTokens();
                 double lr = schedule.at(step);
-                double gradNorm;
-                try (NDManager scope = base.manager().newSubManager()) {
-                    gradNorm = settings.maxGradNorm() > 0
-                            ? Gradients.clipGlobalNorm(parameters.values(), settings.maxGradNorm(), scope)
-                            : Gradients.globalNorm(parameters.values(), scope);
-                }
+                double gradNorm = GradientClipping.clipGlobalNorm(parameters.values(), settings.maxGradNorm());
                 if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
                     throw new TrainingDivergedException(String.format(Locale.ROOT,
                             "lyrics:finetune diverged at step %d of %d (epoch %d): loss %s, gradient norm %s; nothing is"
@@ -143,12 +148,13 @@ public final class LoraTrainer {
                                     + " lyrics.finetune.lora.alpha, or set lyrics.finetune.maxGradNorm",
                             step + 1, totalSteps, step / stepsPerEpoch + 1, loss, gradNorm, settings.learningRate()));
                 }
+                // also zeroes the gradients for the next step's accumulation
                 optimizer.step(parameters, lr);
-                Gradients.zero(parameters.values());
                 double stepSeconds = (System.nanoTime() - start) / 1e9;
                 tokens += batch.tokens();
                 seconds += stepSeconds;
-                lossLog.add(record(step, stepsPerEpoch, loss, lr, gradNorm, batch.tokens() / stepSeconds));
+                lossLog.add(new StepRecord((double) (step + 1) / stepsPerEpoch, step + 1, loss, lr, gradNorm,
+                        Math.round(batch.tokens() / stepSeconds * 10) / 10.0));
                 progress.update(step + 1, String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tokens/s",
                         loss, lr, batch.tokens() / stepSeconds));
                 if (settings.checkpointSteps() > 0 && (step + 1) % settings.checkpointSteps() == 0 && step + 1 < totalSteps) {
@@ -193,16 +199,4 @@ public final class LoraTrainer {
         return out;
     }
 
-    private static Map<String, Object> record(int step, int stepsPerEpoch, double loss, double lr, double gradNorm,
-                                              double tokensPerSecond) {
-        Map<String, Object> record = new TreeMap<>();
-        record.put("split", "train");
-        record.put("epoch", step / stepsPerEpoch + 1);
-        record.put("step", step + 1);
-        record.put("loss", loss);
-        record.put("lr", lr);
-        record.put("grad_norm", gradNorm);
-        record.put("tokens_per_s", Math.round(tokensPerSecond * 10) / 10.0);
-        return record;
-    }
 }

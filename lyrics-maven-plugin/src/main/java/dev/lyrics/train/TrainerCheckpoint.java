@@ -1,6 +1,7 @@
 package dev.lyrics.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.lyrics.core.Files2;
@@ -40,7 +41,7 @@ final class TrainerCheckpoint {
         return dir;
     }
 
-    void save(int step, SortedMap<String, NDArray> parameters, AdamW optimizer, List<Map<String, Object>> lossLog)
+    void save(int step, SortedMap<String, NDArray> parameters, AdamW optimizer, List<LoraTrainer.StepRecord> lossLog)
             throws IOException {
         String name = String.format("%s%06d", PREFIX, step);
         Path partial = dir.resolve("." + name + ".partial");
@@ -66,7 +67,7 @@ final class TrainerCheckpoint {
      *
      * @return the steps it had done, 0 when there is no checkpoint
      */
-    int restoreLatest(SortedMap<String, NDArray> parameters, AdamW optimizer, List<Map<String, Object>> lossLog)
+    int restoreLatest(SortedMap<String, NDArray> parameters, AdamW optimizer, List<LoraTrainer.StepRecord> lossLog)
             throws IOException {
         List<Path> found = checkpoints();
         if (found.isEmpty()) {
@@ -87,17 +88,16 @@ final class TrainerCheckpoint {
                 }
             }
         }
-        SortedMap<String, NDArray> moments = new TreeMap<>();
-        try (SafetensorsFile file = SafetensorsFile.open(latest.resolve(OPTIMIZER))) {
+        try (SafetensorsFile file = SafetensorsFile.open(latest.resolve(OPTIMIZER));
+             NDManager scope = parameters.values().iterator().next().getManager().newSubManager()) {
+            SortedMap<String, NDArray> moments = new TreeMap<>();
             for (String name : file.tensors().keySet()) {
-                moments.put(name, file.load(name, parameters.values().iterator().next().getManager(), DataType.FLOAT32));
+                moments.put(name, file.load(name, scope, DataType.FLOAT32));
             }
+            optimizer.restore(moments, ((Number) state.get("optimizer_steps")).intValue());
         }
-        optimizer.restore(moments, ((Number) state.get("optimizer_steps")).longValue());
         lossLog.clear();
-        for (Object record : (List<?>) state.get("loss_log")) {
-            lossLog.add(Json.MAPPER.convertValue(record, new TypeReference<TreeMap<String, Object>>() {}));
-        }
+        lossLog.addAll(Json.MAPPER.convertValue(state.get("loss_log"), new TypeReference<List<LoraTrainer.StepRecord>>() {}));
         return ((Number) state.get("step")).intValue();
     }
 

@@ -11,6 +11,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lyrics.core.InputException;
@@ -19,7 +21,6 @@ import dev.lyrics.model.LlamaConfig;
 import dev.lyrics.model.LlamaModel;
 import dev.lyrics.model.SafetensorsFile;
 import dev.lyrics.model.Torch;
-import dev.lyrics.train.Gradients;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -101,9 +102,11 @@ class LoraModelTest {
                 }
             }
             collector.backward(loss);
-            float[] grad = b.getGradient().toFloatArray();
-            Gradients.zero(lora.parameters().values());
-            return grad;
+            try (NDArray grad = b.getGradient()) {
+                float[] values = grad.toFloatArray();
+                lora.parameters().values().forEach(p -> JniUtils.zeroGrad((PtNDArray) p));
+                return values;
+            }
         }
     }
 

@@ -4,11 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import org.junit.jupiter.api.Test;
 
-class LinearWarmupScheduleTest {
+/** The schedule at the study's settings, checked against values transformers prints. */
+class StudyScheduleTest {
     /** The study: lr 2e-4, 5 warm-up steps, ceil(239 / 16) * 3 = 45 steps; values as transformers prints them. */
     @Test
     void matchesTransformersLinearScheduleWithWarmup() {
-        LinearWarmupSchedule schedule = new LinearWarmupSchedule(2e-4, 5, 45);
+        LrSchedule schedule = new LrSchedule(LrSchedule.Kind.LINEAR, 2e-4, 5, 45, 0);
         assertEquals(0.0, schedule.at(0), 1e-15);
         assertEquals(4e-5, schedule.at(1), 1e-15);
         assertEquals(1.6e-4, schedule.at(4), 1e-15);
@@ -20,7 +21,7 @@ class LinearWarmupScheduleTest {
 
     @Test
     void withoutWarmupStartsAtThePeak() {
-        LinearWarmupSchedule schedule = new LinearWarmupSchedule(1.0, 0, 4);
+        LrSchedule schedule = new LrSchedule(LrSchedule.Kind.LINEAR, 1.0, 0, 4, 0);
         assertEquals(1.0, schedule.at(0), 1e-15);
         assertEquals(0.25, schedule.at(3), 1e-15);
     }
