@@ -17,6 +17,7 @@ import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
+import dev.lyrics.model.HfCheckpoint;
 import dev.lyrics.model.LlamaConfig;
 import dev.lyrics.model.LlamaModel;
 import dev.lyrics.model.SafetensorsFile;
@@ -25,7 +26,9 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.SortedMap;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -160,6 +163,34 @@ class LoraModelTest {
             assertArrayEquals(merged, lora.mergedWeight(weight, scope).toFloatArray(), 1e-6f);
             NDArray y = base.projection("model.layers.1.self_attn.q_proj").forward(scope.create(x, new Shape(1, 8)));
             assertArrayEquals(expectedY, y.toFloatArray(), 1e-5f);
+        }
+    }
+
+    /** peft's merge_and_unload: a checkpoint of W + scale B A computes what base plus adapter computes. */
+    @Test
+    void aCheckpointOfMergedWeightsMatchesTheAdaptedModel(@TempDir Path dir) throws Exception {
+        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, new LoraConfig(4, 8, 0, ALL, true), 5);
+             NDManager scope = base.manager().newSubManager()) {
+            for (Map.Entry<String, NDArray> entry : lora.parameters().entrySet()) {
+                if (entry.getKey().contains("lora_B")) {
+                    entry.getValue().addi(0.05f);
+                }
+            }
+            NDArray ids = scope.create(new long[] {1, 5, 9, 30, 2, 7}, new Shape(2, 3));
+            float[] adapted = base.forward(ids).toFloatArray();
+            SortedMap<String, NDArray> merged = new TreeMap<>(base.parameters());
+            lora.config().adaptedWeights(TINY.tensorShapes()).keySet()
+                    .forEach(weight -> merged.put(weight, lora.mergedWeight(weight, scope)));
+            HfCheckpoint.save(dir, TINY, merged, SafetensorsFile.DType.F32);
+            float[] plain;
+            lora.close();
+            assertTrue(Math.abs(adapted[0] - base.forward(ids).toFloatArray()[0]) > 1e-4, "the adapter changes the output");
+            try (LlamaModel reloaded = LlamaModel.load(dir, Device.cpu(), DataType.FLOAT32);
+                 NDManager other = reloaded.manager().newSubManager()) {
+                plain = reloaded.forward(other.create(new long[] {1, 5, 9, 30, 2, 7}, new Shape(2, 3))).toFloatArray();
+            }
+            assertArrayEquals(adapted, plain, 1e-5f);
         }
     }
 
