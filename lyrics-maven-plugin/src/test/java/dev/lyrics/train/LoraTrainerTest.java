@@ -180,6 +180,52 @@ class LoraTrainerTest {
         assertTrue(lines.get(0).contains("resuming after step 4"), lines.get(0));
     }
 
+    /** The run a child JVM does until it is killed: the resume test's settings, a little slower per step. */
+    public static final class KilledChild {
+        public static void main(String[] args) throws Exception {
+            LoraTrainer.Settings settings = settings(2, 2, 3, 2, 2);
+            try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+                 LoraModel lora = LoraModel.create(base, settings.lora(), 3407)) {
+                new LoraTrainer(lora, settings, Path.of(args[0]), Log.SILENT).train(examples(10, 3), PAD, step -> {
+                    try {
+                        Thread.sleep(300);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+            }
+        }
+    }
+
+    /** kill -9 in the middle of a run (wherever it lands), then the same run again: the uninterrupted result. */
+    @Test
+    void aKilledProcessResumesToTheSameAdapter() throws Exception {
+        LoraTrainer.Settings settings = settings(2, 2, 3, 2, 2);
+        List<TrainingExample> examples = examples(10, 3);
+        SortedMap<String, float[]> uninterrupted;
+        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, settings.lora(), 3407)) {
+            new LoraTrainer(lora, settings, dir.resolve("a"), Log.SILENT).train(examples, PAD);
+            uninterrupted = values(lora.parameters());
+        }
+        Path work = dir.resolve("killed");
+        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"), KilledChild.class.getName(),
+                work.toString()).redirectErrorStream(true).redirectOutput(dir.resolve("child.log").toFile()).start();
+        long deadline = System.currentTimeMillis() + 120_000;
+        while (!Files.isDirectory(work.resolve("step-000004")) && child.isAlive() && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertTrue(child.isAlive(), "the child was still training: " + Files.readString(dir.resolve("child.log")));
+        child.destroyForcibly().waitFor();
+        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, settings.lora(), 3407)) {
+            new LoraTrainer(lora, settings, work, Log.SILENT).train(examples, PAD);
+            SortedMap<String, float[]> resumed = values(lora.parameters());
+            uninterrupted.forEach((name, expected) -> assertArrayEquals(expected, resumed.get(name), 0f, name));
+        }
+    }
+
     @Test
     void aNonFiniteLossStopsTheRunNamingTheLearningRate() throws Exception {
         try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
