@@ -127,6 +127,12 @@ public final class LoraFinetune {
                 withoutTargets + " of " + examples.size() + " examples keep no response token within it");
         log.info(String.format(Locale.ROOT, "lyrics:finetune tokenized %d examples: %.0f tokens on average, %d cut at maxSeqLength %d",
                 examples.size(), (double) tokens / examples.size(), truncated, settings.maxSeqLength()));
+        int longest = examples.stream().mapToInt(TrainingExample::length).max().orElse(0);
+        if (longest > config.maxPositionEmbeddings()) {
+            log.warn("lyrics:finetune examples run to " + longest + " tokens, past the base model's max_position_embeddings "
+                    + config.maxPositionEmbeddings() + ": positions it never saw in pretraining (lower "
+                    + PREFIX + "maxSeqLength to stay within them)");
+        }
         return examples;
     }
 }
