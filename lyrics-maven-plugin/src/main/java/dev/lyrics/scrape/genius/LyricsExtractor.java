@@ -33,10 +33,10 @@ public final class LyricsExtractor {
     private static final Pattern STYLED_CONTAINER_CLASS = Pattern.compile("(^|\\s)Lyrics__Container(-\\S*)?(\\s|$)");
     private static final Pattern INSTRUMENTAL = Pattern.compile("(?i)^\\[?\\s*instrumental\\s*]?$|this song is an instrumental");
     private static final Pattern NOT_TRANSCRIBED = Pattern.compile("(?i)lyrics for this song have yet to be (transcribed|released)");
-    /** The related-songs widget, which older pages glue to the lyric line before it. */
+    /** The related-songs widget, whose text some pages glue to the lyric lines around it. */
     private static final Pattern YOU_MIGHT_ALSO_LIKE = Pattern.compile("You might also like");
     /** The embed counter ("123Embed") that ends the last container's text. */
-    private static final Pattern TRAILING_EMBED = Pattern.compile("\\d*\\s*Embed\\s*$");
+    private static final Pattern TRAILING_EMBED = Pattern.compile("\\d*Embed$");
     /** Whitespace that HTML collapses; the no-break space is kept for now and made plain later. */
     private static final Pattern COLLAPSIBLE_SPACE = Pattern.compile("[ \\t\\r\\n\\f]+");
     private static final Pattern ODD_SPACE = Pattern.compile("[\\u00a0\\u2007\\u202f\\u2000-\\u200a]");
@@ -132,13 +132,22 @@ public final class LyricsExtractor {
         }
     }
 
-    /** Plain spaces, trimmed lines, Genius's widget text removed, at most one blank line in a row. */
+    /**
+     * Plain spaces, trimmed lines, the related-songs widget's text dropped (a line of its own, or
+     * glued between two lyric lines), at most one blank line in a row, no trailing embed counter.
+     */
     static String tidy(String raw) {
         String text = ZERO_WIDTH.matcher(ODD_SPACE.matcher(raw).replaceAll(" ")).replaceAll("");
-        text = YOU_MIGHT_ALSO_LIKE.matcher(text).replaceAll("\n");
         StringBuilder out = new StringBuilder();
         for (String line : text.split("\n", -1)) {
-            out.append(SPACE_RUN.matcher(line.strip()).replaceAll(" ")).append('\n');
+            String[] parts = YOU_MIGHT_ALSO_LIKE.split(line, -1);
+            boolean widget = parts.length > 1;
+            for (String part : parts) {
+                String tidied = SPACE_RUN.matcher(part.strip()).replaceAll(" ");
+                if (!widget || !tidied.isEmpty()) {
+                    out.append(tidied).append('\n');
+                }
+            }
         }
         text = EXTRA_BLANK_LINES.matcher(out.toString().strip()).replaceAll("\n\n");
         return TRAILING_EMBED.matcher(text).replaceFirst("").strip();
