@@ -138,8 +138,7 @@ public final class GeniusSource implements SongSource {
                 if (batch.isEmpty()) {
                     break;
                 }
-                judge(batch, fetchPages(batch));
-                progress.update(kept.size(), "listed " + listed + ", skipped " + (listed - kept.size()));
+                judge(batch, fetchPages(batch), progress);
             }
             log.info("lyrics:scrape " + artist + ": listed " + listed + ", kept " + kept.size()
                     + (skipped.isEmpty() ? "" : ", skipped " + skipped.entrySet().stream()
@@ -180,28 +179,30 @@ public final class GeniusSource implements SongSource {
             return pages;
         }
 
-        private void judge(List<ListedSong> batch, List<Future<String>> pages) throws Exception {
+        /** Judges each page as it arrives, in list order, and reports progress as it goes. */
+        private void judge(List<ListedSong> batch, List<Future<String>> pages, Progress progress) throws Exception {
             for (int i = 0; i < batch.size(); i++) {
                 ListedSong song = batch.get(i);
                 String html = await(pages.get(i));
-                if (html == null) {
-                    log.warn("lyrics:scrape " + artist + ": no page for \"" + song.title() + "\" (" + song.url() + ")");
-                    skip("page-not-found");
-                    continue;
+                Extraction extraction = html == null ? Extraction.skipped("page-not-found") : LyricsExtractor.extract(html);
+                if (extraction.skipReason() == null && !seenLyrics.add(LyricsExtractor.comparable(extraction.lyrics()))) {
+                    extraction = Extraction.skipped("duplicate-lyrics");
                 }
-                Extraction extraction = LyricsExtractor.extract(html);
-                if (extraction.skipReason() != null) {
-                    if (extraction.skipReason().equals("no-lyrics-container")) {
-                        log.warn("lyrics:scrape " + artist + ": no lyrics container in " + song.url()
-                                + " (has Genius changed its pages?)");
+                if (extraction.skipReason() == null) {
+                    kept.add(new Song(artist, song.title(), song.url(), song.id(), extraction.lyrics()));
+                } else {
+                    if (extraction.skipReason().equals("page-not-found") || extraction.skipReason().equals("no-lyrics-container")) {
+                        log.warn("lyrics:scrape " + artist + ": " + extraction.skipReason() + " for \"" + song.title() + "\" ("
+                                + song.url() + ")" + (html == null ? "" : "; has Genius changed its pages?"));
                     }
                     skip(extraction.skipReason());
-                } else if (!seenLyrics.add(LyricsExtractor.comparable(extraction.lyrics()))) {
-                    skip("duplicate-lyrics");
-                } else {
-                    kept.add(new Song(artist, song.title(), song.url(), song.id(), extraction.lyrics()));
                 }
+                progress.update(kept.size(), "listed " + listed + ", skipped " + skippedCount());
             }
+        }
+
+        private int skippedCount() {
+            return skipped.values().stream().mapToInt(Integer::intValue).sum();
         }
 
         private void skip(String reason) {
