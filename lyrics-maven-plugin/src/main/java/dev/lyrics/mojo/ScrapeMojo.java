@@ -16,6 +16,7 @@ import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -43,7 +44,7 @@ public class ScrapeMojo extends AbstractStageMojo {
     @Parameter(property = "lyrics.scrape.source", defaultValue = "corpus")
     String source;
 
-    /** The artists to keep, in order; empty keeps every artist of the corpus (the genius source needs a list). */
+    /** The artists to keep, in order (required). */
     @Parameter(property = "lyrics.scrape.artists")
     List<String> artists;
 
@@ -126,11 +127,12 @@ public class ScrapeMojo extends AbstractStageMojo {
         SongSource songSource;
         switch (source) {
             case "corpus" -> {
-                spec.input("corpus", corpusFile.toPath());
-                if (!corpusFile.isFile()) {
-                    throw InputException.at(corpusFile.toPath(), "corpus file not found; set <corpusFile> or -Dlyrics.scrape.corpusFile");
+                Path corpus = corpusFile.toPath().normalize();
+                spec.input("corpus", corpus);
+                if (!Files.isRegularFile(corpus)) {
+                    throw InputException.at(corpus, "corpus file not found; set <corpusFile> or -Dlyrics.scrape.corpusFile");
                 }
-                songSource = new CorpusSource(corpusFile.toPath(), artistList, maxSongsPerArtist);
+                songSource = new CorpusSource(corpus, artistList, maxSongsPerArtist);
             }
             case "genius" -> songSource = geniusSource(artistList, spec);
             default -> throw ConfigException.of("lyrics.scrape.source", source, "must be corpus or genius");
