@@ -18,6 +18,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -163,22 +164,26 @@ public final class FakeGenius implements AutoCloseable {
         return genius;
     }
 
-    /** Verses of distinct lines, so every generated song is a different text. */
+    /** Two verses and a chorus of seeded word salad: songs share hardly a phrase, as real songs don't. */
     static String generatedLyrics(String artist, int song) {
         String[] words = {"city", "lights", "money", "dreams", "crown", "street", "rhythm", "fire", "gold", "rain",
-            "night", "truth", "soul", "pressure", "legacy", "highway"};
+            "night", "truth", "soul", "pressure", "legacy", "highway", "mirror", "thunder", "velvet", "concrete",
+            "river", "echo", "shadow", "summer", "diamond", "engine", "harbor", "lantern", "marble", "orbit",
+            "paper", "quiet", "rocket", "silver", "temple", "window", "yellow", "zero", "anchor", "bridge",
+            "candle", "desert", "feather", "garden", "hunger", "island", "jungle", "kingdom", "ladder", "meadow"};
+        Random random = new Random(artist.hashCode() * 31L + song);
         StringBuilder lyrics = new StringBuilder();
-        for (int verse = 1; verse <= 2; verse++) {
-            lyrics.append("[Verse ").append(verse).append(": ").append(artist).append("]\n");
+        for (String section : new String[] {"[Verse 1: " + artist + "]", "[Verse 2: " + artist + "]", "[Chorus]"}) {
+            lyrics.append(section).append('\n');
             for (int line = 0; line < 4; line++) {
-                int k = song * 7 + verse * 3 + line;
-                lyrics.append("I got the ").append(words[k % words.length]).append(" and the ")
-                        .append(words[(k * 5 + 3) % words.length]).append(", line ").append(line + 1)
-                        .append(" of song ").append(song).append('\n');
+                for (int word = 0; word < 6; word++) {
+                    lyrics.append(word == 0 ? "" : " ").append(words[random.nextInt(words.length)]);
+                }
+                lyrics.append('\n');
             }
             lyrics.append('\n');
         }
-        return lyrics.append("[Chorus]\nSay it loud for ").append(artist).toString();
+        return lyrics.toString().strip();
     }
 
     /** A 2022-style song page with these lyrics in two containers and an ad between them. */
