@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lyrics.cache.StageContext;
 import dev.lyrics.cache.StageSpec;
+import dev.lyrics.core.CapturingLog;
 import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Json;
 import dev.lyrics.dataset.Song;

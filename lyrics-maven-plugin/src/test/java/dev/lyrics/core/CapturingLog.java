@@ -1,12 +1,11 @@
-package dev.lyrics.scrape.genius;
+package dev.lyrics.core;
 
-import dev.lyrics.core.Log;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** Keeps every log line, for assertions on what the scrape says (and never says). */
-final class CapturingLog implements Log {
-    final List<String> lines = new CopyOnWriteArrayList<>();
+/** Keeps every log line, for tests that assert on what a stage says (and never says). */
+public final class CapturingLog implements Log {
+    public final List<String> lines = new CopyOnWriteArrayList<>();
 
     @Override
     public void info(String message) {
@@ -23,7 +22,8 @@ final class CapturingLog implements Log {
         lines.add("DEBUG " + message);
     }
 
-    String text() {
+    /** Every line so far, one per line. */
+    public String text() {
         return String.join("\n", lines);
     }
 }
