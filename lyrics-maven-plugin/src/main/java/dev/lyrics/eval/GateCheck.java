@@ -12,7 +12,17 @@ package dev.lyrics.eval;
  * @param message a sentence a user can act on: the figures, and for a failure how to accept it
  */
 public record GateCheck(String check, String model, String metric, double value, double limit, Outcome outcome, String message) {
-    public enum Outcome { PASSED, FAILED, SKIPPED }
+    public enum Outcome {
+        /** within its limit */
+        PASSED,
+        /** passed, and better than its baseline by more than the tolerance */
+        IMPROVED,
+        /** worse than its baseline (or without one), taken as the new baseline by updateBaseline */
+        ACCEPTED,
+        FAILED,
+        /** could not be checked (not configured, or a figure missing on one side) */
+        SKIPPED
+    }
 
     /** Stable across builds, so CI servers track each check's history as one test. */
     public String testName() {

@@ -60,7 +60,7 @@ public final class JUnitReport {
                         skipped.setAttribute("message", check.message());
                         testcase.appendChild(skipped);
                     }
-                    case PASSED -> {
+                    case PASSED, IMPROVED, ACCEPTED -> {
                         Element out = doc.createElement("system-out");
                         out.setTextContent(check.message());
                         testcase.appendChild(out);

@@ -25,7 +25,7 @@ import java.util.stream.Collectors;
  * <li>maxPerplexity: the fine-tuned model's corpus perplexity is at most this ceiling;</li>
  * <li>minImprovement: it is lower than the base model's by at least this fraction;</li>
  * <li>baseline: every model x metric of the committed baseline file is at most its baseline
- *     value x (1 + tolerance). A better value passes and says so. A figure of a model or metric
+ *     value x (1 + tolerance). A value better than baseline x (1 - tolerance) passes and says so. A figure of a model or metric
  *     the file does not hold yet, or a baseline entry no longer evaluated, is reported as skipped.</li>
  * </ul>
  * A missing baseline file fails the build (a gate that silently arms itself on its first run
@@ -53,28 +53,48 @@ public final class PerplexityGate {
         this.settings = settings;
     }
 
-    /** Runs every check (logging each), updates the baseline when asked; does not throw on a failed check. */
+    /**
+     * Runs every check and updates the baseline when asked; does not throw on a failed check.
+     * Logs failures and skips as warnings, the absolute checks and notable baseline changes as
+     * info, and routine baseline passes as one summary line.
+     */
     public List<GateCheck> check(SortedMap<String, SortedMap<String, Double>> values, Log log) throws IOException {
-        List<GateCheck> checks = new ArrayList<>();
-        checks.add(maxPerplexity(values));
-        checks.add(minImprovement(values));
-        boolean absoluteFailed = checks.stream().anyMatch(GateCheck::failed);
+        List<GateCheck> absolute = List.of(maxPerplexity(values), minImprovement(values));
+        boolean absoluteFailed = absolute.stream().anyMatch(GateCheck::failed);
         boolean rewrite = settings.updateBaseline() && !absoluteFailed;
         if (settings.updateBaseline() && absoluteFailed) {
             log.warn("baseline " + settings.baselineFile() + " not updated: the build fails on maxPerplexity or minImprovement");
         }
-        checks.addAll(baseline(values, rewrite));
+        List<GateCheck> againstBaseline = baseline(values, rewrite);
         if (rewrite) {
             writeBaseline(values);
             log.info("baseline " + settings.baselineFile() + " rewritten with this build's figures: commit it");
         }
-        for (GateCheck check : checks) {
-            switch (check.outcome()) {
-                case FAILED, SKIPPED -> log.warn(check.message());
-                case PASSED -> log.info(check.message());
+        for (GateCheck check : absolute) {
+            logCheck(check, log);
+        }
+        long routine = againstBaseline.stream().filter(c -> c.outcome() == GateCheck.Outcome.PASSED).count();
+        for (GateCheck check : againstBaseline) {
+            if (check.outcome() == GateCheck.Outcome.PASSED) {
+                log.debug(check.message());
+            } else {
+                logCheck(check, log);
             }
         }
+        if (routine > 0) {
+            log.info(String.format(Locale.ROOT, "baseline: %d figures within %.1f%% of %s", routine,
+                    100 * settings.tolerance(), settings.baselineFile()));
+        }
+        List<GateCheck> checks = new ArrayList<>(absolute);
+        checks.addAll(againstBaseline);
         return checks;
+    }
+
+    private static void logCheck(GateCheck check, Log log) {
+        switch (check.outcome()) {
+            case FAILED, SKIPPED -> log.warn(check.message());
+            case PASSED, IMPROVED, ACCEPTED -> log.info(check.message());
+        }
     }
 
     /** Throws a GateException listing every failed check, each with how to accept it. */
@@ -134,7 +154,7 @@ public final class PerplexityGate {
         Path file = settings.baselineFile();
         if (!Files.isRegularFile(file)) {
             if (rewrite) {
-                return List.of(new GateCheck(check, "*", "*", Double.NaN, Double.NaN, GateCheck.Outcome.PASSED,
+                return List.of(new GateCheck(check, "*", "*", Double.NaN, Double.NaN, GateCheck.Outcome.ACCEPTED,
                         "baseline: " + file + " did not exist; created from this build's figures"));
             }
             return List.of(new GateCheck(check, "*", "*", Double.NaN, Double.NaN, GateCheck.Outcome.FAILED,
@@ -168,16 +188,18 @@ public final class PerplexityGate {
         }
         double limit = reference * (1 + settings.tolerance());
         double change = -PerplexityResults.relativeImprovement(reference, value);
+        if (value < reference * (1 - settings.tolerance())) {
+            return new GateCheck(check, model, metric, value, limit, GateCheck.Outcome.IMPROVED,
+                    String.format(Locale.ROOT, "baseline: %s %.4f is %.2f%% better than its baseline %.4f%s", what, value,
+                            -100 * change, reference, rewrite ? "; baseline updated" : "; -D" + UPDATE_PROPERTY + "=true records the gain"));
+        }
         if (value <= limit) {
-            String how = value < reference
-                    ? String.format(Locale.ROOT, "%.2f%% better than its baseline %.4f%s", -100 * change, reference,
-                            rewrite ? "; baseline updated" : "; -D" + UPDATE_PROPERTY + "=true records the gain")
-                    : String.format(Locale.ROOT, "within %.1f%% of its baseline %.4f", 100 * settings.tolerance(), reference);
             return new GateCheck(check, model, metric, value, limit, GateCheck.Outcome.PASSED,
-                    String.format(Locale.ROOT, "baseline: %s %.4f is %s", what, value, how));
+                    String.format(Locale.ROOT, "baseline: %s %.4f is within %.1f%% of its baseline %.4f", what, value,
+                            100 * settings.tolerance(), reference));
         }
         if (rewrite) {
-            return new GateCheck(check, model, metric, value, limit, GateCheck.Outcome.PASSED,
+            return new GateCheck(check, model, metric, value, limit, GateCheck.Outcome.ACCEPTED,
                     String.format(Locale.ROOT, "baseline: %s %.4f is %.2f%% worse than its baseline %.4f; accepted,"
                             + " baseline updated", what, value, 100 * change, reference));
         }
