@@ -23,6 +23,8 @@ public final class ModelCatalog {
     static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";
     static final String RECURRENT_CONFIG = "config.json";
     static final String RECURRENT_WEIGHTS = "model.safetensors";
+    /** Stands for "no such model" (an empty POM element would fall back to the parameter's default). */
+    public static final String NONE = "none";
 
     private final Path stagesRoot;
 
@@ -33,8 +35,9 @@ public final class ModelCatalog {
 
     /**
      * @param baseModel         a Hugging Face directory
-     * @param finetuneStage     the fine-tune stage's name, or null or blank for none
-     * @param recurrentStages   stage names or globs ("rnn-*"); a glob takes the stage directories that hold a model
+     * @param finetuneStage     the fine-tune stage's name, or "none"
+     * @param recurrentStages   stage names or globs ("rnn-*"); a glob takes the stage directories that hold a
+     *                          model; "none" or no entry for none
      */
     public List<ModelUnderTest> discover(Path baseModel, String finetuneStage, List<String> recurrentStages) throws IOException {
         if (!Files.isRegularFile(baseModel.resolve("config.json"))) {
@@ -43,9 +46,9 @@ public final class ModelCatalog {
         }
         List<ModelUnderTest> models = new ArrayList<>();
         models.add(new ModelUnderTest(PerplexityResults.BASE, ModelFamily.TRANSFORMER, baseModel, null, null, null));
-        if (finetuneStage != null && !finetuneStage.isBlank()) {
+        if (!isNone(finetuneStage)) {
             Path adapter = stagesRoot.resolve(finetuneStage);
-            require(adapter, ADAPTER_WEIGHTS, "run lyrics:finetune before lyrics:perplexity, or set <finetuneStage> empty");
+            require(adapter, ADAPTER_WEIGHTS, "run lyrics:finetune before lyrics:perplexity, or set <finetuneStage> to " + NONE);
             models.add(new ModelUnderTest(PerplexityResults.FINETUNED, ModelFamily.TRANSFORMER, baseModel, adapter,
                     finetuneStage, stageKey(finetuneStage)));
         }
@@ -82,7 +85,7 @@ public final class ModelCatalog {
     private List<String> recurrentStageNames(List<String> patterns) throws IOException {
         List<String> names = new ArrayList<>();
         for (String pattern : patterns) {
-            if (pattern == null || pattern.isBlank()) {
+            if (isNone(pattern)) {
                 continue;
             }
             if (pattern.chars().noneMatch(c -> "*?[{".indexOf(c) >= 0)) {
@@ -101,6 +104,10 @@ public final class ModelCatalog {
             }
         }
         return names.stream().distinct().toList();
+    }
+
+    private static boolean isNone(String stage) {
+        return stage == null || stage.isBlank() || stage.strip().equals(NONE);
     }
 
     private static void require(Path dir, String file, String remedy) {

@@ -38,13 +38,13 @@ public final class PerplexityGate {
     static final String CORPUS = Metric.CORPUS_PERPLEXITY.key();
 
     /**
-     * @param maxPerplexity  ceiling on the fine-tuned corpus perplexity, or null for none
+     * @param maxPerplexity  ceiling on the fine-tuned corpus perplexity; infinity for none
      * @param minImprovement fraction by which the fine-tuned corpus perplexity must be below the base's
      * @param tolerance      relative slack over a baseline value before it counts as a regression
      * @param baselineFile   the committed baseline: model -> metric -> value
      * @param updateBaseline rewrite the baseline file with this build's figures
      */
-    public record Settings(Double maxPerplexity, double minImprovement, double tolerance, Path baselineFile,
+    public record Settings(double maxPerplexity, double minImprovement, double tolerance, Path baselineFile,
                            boolean updateBaseline) {}
 
     private final Settings settings;
@@ -108,9 +108,9 @@ public final class PerplexityGate {
 
     private GateCheck maxPerplexity(SortedMap<String, SortedMap<String, Double>> values) {
         String check = "maxPerplexity";
-        Double ceiling = settings.maxPerplexity();
+        double ceiling = settings.maxPerplexity();
         double value = value(values, PerplexityResults.FINETUNED, CORPUS);
-        if (ceiling == null) {
+        if (Double.isInfinite(ceiling)) {
             return skipped(check, PerplexityResults.FINETUNED, CORPUS, value, "maxPerplexity: no ceiling set (<maxPerplexity>)");
         }
         if (Double.isNaN(value)) {

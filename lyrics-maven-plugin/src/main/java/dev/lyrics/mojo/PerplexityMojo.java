@@ -45,11 +45,11 @@ public class PerplexityMojo extends AbstractStageMojo {
     @Parameter(property = "lyrics.baseModel", defaultValue = "${project.basedir}/../data/models/kjv-base")
     File baseModel;
 
-    /** The stage whose LoRA adapter makes the "finetuned" model; empty evaluates no fine-tuned model. */
+    /** The stage whose LoRA adapter makes the "finetuned" model; none evaluates no fine-tuned model. */
     @Parameter(property = "lyrics.perplexity.finetuneStage", defaultValue = "finetune")
     String finetuneStage;
 
-    /** Recurrent model stages to evaluate: names, or globs over the stage directories that hold a model. */
+    /** Recurrent model stages to evaluate: names, or globs over the stage directories that hold a model; none for none. */
     @Parameter(property = "lyrics.perplexity.recurrentStages", defaultValue = "rnn-*")
     List<String> recurrentStages;
 
@@ -69,9 +69,9 @@ public class PerplexityMojo extends AbstractStageMojo {
     @Parameter(property = "lyrics.perplexity.batchSize", defaultValue = "8")
     int batchSize;
 
-    /** Ceiling on the fine-tuned model's corpus perplexity; unset for none. */
-    @Parameter(property = "lyrics.perplexity.maxPerplexity")
-    Double maxPerplexity;
+    /** Ceiling on the fine-tuned model's corpus perplexity; Infinity for none. */
+    @Parameter(property = "lyrics.perplexity.maxPerplexity", defaultValue = "Infinity")
+    double maxPerplexity;
 
     /** Fraction by which the fine-tuned corpus perplexity must be below the base model's. */
     @Parameter(property = "lyrics.perplexity.minImprovement", defaultValue = "0.15")
@@ -160,7 +160,7 @@ public class PerplexityMojo extends AbstractStageMojo {
         ConfigException.require(contextLength == 0 || stride <= contextLength, "lyrics.perplexity.stride", stride,
                 "must be at most contextLength " + contextLength);
         ConfigException.require(batchSize >= 1, "lyrics.perplexity.batchSize", batchSize, "must be at least 1");
-        ConfigException.require(maxPerplexity == null || maxPerplexity >= 1, "lyrics.perplexity.maxPerplexity", maxPerplexity,
+        ConfigException.require(maxPerplexity >= 1, "lyrics.perplexity.maxPerplexity", maxPerplexity,
                 "must be at least 1 (no model has a perplexity below 1)");
         ConfigException.require(minImprovement < 1, "lyrics.perplexity.minImprovement", minImprovement,
                 "must be below 1 (a fraction of the base model's perplexity)");

@@ -51,7 +51,7 @@ class PerplexityGateTest {
     @Test
     void aRegressionFailsNamingModelMetricValueLimitAndHowToAccept() throws IOException {
         Path baseline = baseline(9.35, 7.20);
-        List<GateCheck> checks = gate(null, baseline, false).check(values(9.35, 7.50), log);
+        List<GateCheck> checks = gate(Double.POSITIVE_INFINITY, baseline, false).check(values(9.35, 7.50), log);
         GateException e = assertThrows(GateException.class, () -> PerplexityGate.enforce(checks));
         assertEquals("perplexity gate failed (1 of 4 checks):\n  - baseline: finetuned corpus_perplexity regressed: 7.5000 is 4.17%"
                 + " worse than its baseline 7.2000, above the limit 7.3440 (tolerance 2.0%, " + baseline + "); if the change is"
@@ -61,7 +61,7 @@ class PerplexityGateTest {
     @Test
     void aBetterFigurePassesAndSaysSo() throws IOException {
         Path baseline = baseline(9.35, 7.20);
-        List<GateCheck> checks = gate(null, baseline, false).check(values(9.30, 6.90), log);
+        List<GateCheck> checks = gate(Double.POSITIVE_INFINITY, baseline, false).check(values(9.30, 6.90), log);
         PerplexityGate.enforce(checks);
         assertTrue(logged.contains("INFO baseline: finetuned corpus_perplexity 6.9000 is 4.17% better than its baseline 7.2000;"
                 + " -Dlyrics.perplexity.updateBaseline=true records the gain"), logged.toString());
@@ -72,7 +72,7 @@ class PerplexityGateTest {
     @Test
     void updateBaselineAcceptsARegressionAndRewritesTheFileSorted() throws IOException {
         Path baseline = baseline(9.35, 7.20);
-        List<GateCheck> checks = gate(null, baseline, true).check(values(9.35, 7.654321987), log);
+        List<GateCheck> checks = gate(Double.POSITIVE_INFINITY, baseline, true).check(values(9.35, 7.654321987), log);
         PerplexityGate.enforce(checks);
         assertEquals("{\n  \"base\" : {\n    \"corpus_perplexity\" : 9.35\n  },\n  \"finetuned\" : {\n"
                 + "    \"corpus_perplexity\" : 7.65432\n  }\n}\n", Files.readString(baseline));
@@ -96,7 +96,7 @@ class PerplexityGateTest {
 
     @Test
     void tooSmallAnImprovementFails() throws IOException {
-        List<GateCheck> checks = gate(null, baseline(9.35, 8.50), false).check(values(9.35, 8.50), log);
+        List<GateCheck> checks = gate(Double.POSITIVE_INFINITY, baseline(9.35, 8.50), false).check(values(9.35, 8.50), log);
         GateException e = assertThrows(GateException.class, () -> PerplexityGate.enforce(checks));
         assertEquals("perplexity gate failed (1 of 4 checks):\n  - minImprovement: finetuned corpus_perplexity 8.5000 is 9.1% below"
                 + " base 9.3500, less than the required 15.0% (limit 7.9475); to accept it, lower <minImprovement> in"
@@ -106,13 +106,13 @@ class PerplexityGateTest {
     @Test
     void aMissingBaselineFailsWithInstructionsAndUpdateBaselineCreatesIt() throws IOException {
         Path missing = dir.resolve("perplexity-baseline.json");
-        List<GateCheck> checks = gate(null, missing, false).check(values(9.35, 7.20), log);
+        List<GateCheck> checks = gate(Double.POSITIVE_INFINITY, missing, false).check(values(9.35, 7.20), log);
         GateException e = assertThrows(GateException.class, () -> PerplexityGate.enforce(checks));
         assertTrue(e.getMessage().contains(missing + " does not exist; create it from this build's figures with"
                 + " -Dlyrics.perplexity.updateBaseline=true and commit it"), e.getMessage());
         assertFalse(Files.exists(missing));
 
-        PerplexityGate.enforce(gate(null, missing, true).check(values(9.35, 7.20), log));
+        PerplexityGate.enforce(gate(Double.POSITIVE_INFINITY, missing, true).check(values(9.35, 7.20), log));
         assertEquals(Map.of("base", Map.of("corpus_perplexity", 9.35), "finetuned", Map.of("corpus_perplexity", 7.2)),
                 PerplexityGate.readBaseline(missing));
     }
@@ -124,14 +124,14 @@ class PerplexityGateTest {
         values.put("rnn-gru-char", new TreeMap<>(Map.of("bits_per_byte", 2.5)));
         values.get("base").remove("corpus_perplexity");
         values.get("base").put("bits_per_byte", 1.5);
-        List<GateCheck> checks = gate(null, baseline, false).check(values, log);
+        List<GateCheck> checks = gate(Double.POSITIVE_INFINITY, baseline, false).check(values, log);
         PerplexityGate.enforce(checks);
         List<String> skipped = checks.stream().filter(c -> c.outcome() == GateCheck.Outcome.SKIPPED).map(GateCheck::testName).toList();
         assertEquals(List.of("maxPerplexity finetuned corpus_perplexity", "minImprovement finetuned corpus_perplexity",
                 "baseline base bits_per_byte", "baseline base corpus_perplexity", "baseline rnn-gru-char bits_per_byte"), skipped);
     }
 
-    private PerplexityGate gate(Double maxPerplexity, Path baseline, boolean update) {
+    private PerplexityGate gate(double maxPerplexity, Path baseline, boolean update) {
         return new PerplexityGate(new PerplexityGate.Settings(maxPerplexity, 0.15, 0.02, baseline, update));
     }
 

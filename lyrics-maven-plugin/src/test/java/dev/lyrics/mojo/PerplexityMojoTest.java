@@ -83,6 +83,7 @@ class PerplexityMojoTest {
         mojo.recurrentStages = List.of("rnn-*");
         mojo.promptTemplate = PromptTemplate.STUDY;
         mojo.batchSize = 8;
+        mojo.maxPerplexity = Double.POSITIVE_INFINITY;
         mojo.minImprovement = 0.15;
         mojo.tolerance = 0.02;
         mojo.baselineFile = dir.resolve("perplexity-baseline.json").toFile();
