@@ -1,5 +1,8 @@
 package dev.lyrics.eval;
 
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
+
 /**
  * The figures lyrics:perplexity reports, each named in every output. All are lower-is-better.
  * Each is a sum of negative log-likelihoods (nats) over a count: perplexities are
@@ -7,95 +10,53 @@ package dev.lyrics.eval;
  */
 public enum Metric {
     /** Hugging Face's definition: token-weighted over the whole test set. */
-    CORPUS_PERPLEXITY("corpus_perplexity", "units",
+    CORPUS_PERPLEXITY("corpus_perplexity", ScoreTally::nll, ScoreTally::units, "units", false,
             "exp(sum of NLL / number of scored units) over the whole test set (Hugging Face)",
-            "every token of each test record rendered with the Alpaca template (system line, instruction, input, response)",
-            "every unit the model scores of each test song of test_lyrics.txt, delimiters included") {
-        @Override
-        double nll(ScoreTally t) {
-            return t.nll();
-        }
-
-        @Override
-        long count(ScoreTally t) {
-            return t.units();
-        }
-    },
+            Scored.WHOLE_RECORD, Scored.WHOLE_SONG),
     /** The study's script: each example's mean loss, averaged over examples, then exponentiated. */
-    STUDY_PERPLEXITY("study_perplexity", "windows",
-            "exp(mean over texts, or over windows of texts longer than the context, of each one's mean NLL); prompt not masked (the study's figure)",
-            CORPUS_PERPLEXITY.scoredTransformer,
-            CORPUS_PERPLEXITY.scoredRecurrent) {
-        @Override
-        double nll(ScoreTally t) {
-            return t.windowMeanNllSum();
-        }
-
-        @Override
-        long count(ScoreTally t) {
-            return t.windows();
-        }
-    },
+    STUDY_PERPLEXITY("study_perplexity", ScoreTally::windowMeanNllSum, ScoreTally::windows, "windows", false,
+            "exp(mean over texts, or over windows of texts longer than the context, of each one's mean NLL);"
+                    + " prompt not masked (the study's figure)",
+            Scored.WHOLE_RECORD, Scored.WHOLE_SONG),
     /** Only the units that predict the lyrics: the template masked. */
-    RESPONSE_PERPLEXITY("response_perplexity", "response units",
+    RESPONSE_PERPLEXITY("response_perplexity", ScoreTally::responseNll, ScoreTally::responseUnits, "response units", false,
             "exp(sum of NLL / number of scored units) over the units ending after the response start",
-            "the tokens of the response (the lyrics, and the end of sequence after them when the model scores one); the template masked",
-            "the units after \"<|song_start|>\\n\": the lyrics and the closing \"\\n<|song_end|>\\n\"") {
-        @Override
-        double nll(ScoreTally t) {
-            return t.responseNll();
-        }
-
-        @Override
-        long count(ScoreTally t) {
-            return t.responseUnits();
-        }
-    },
+            Scored.RESPONSE, Scored.LYRICS),
     /** lm-evaluation-harness's bits_per_byte: comparable across tokenisers. */
-    BITS_PER_BYTE("bits_per_byte", "bytes",
+    BITS_PER_BYTE("bits_per_byte", ScoreTally::responseNll, ScoreTally::responseBytes, "bytes", true,
             "sum of NLL of the response units / (ln 2 x UTF-8 bytes of the lyrics) (lm-evaluation-harness)",
-            RESPONSE_PERPLEXITY.scoredTransformer,
-            RESPONSE_PERPLEXITY.scoredRecurrent) {
-        @Override
-        double nll(ScoreTally t) {
-            return t.responseNll();
-        }
-
-        @Override
-        long count(ScoreTally t) {
-            return t.responseBytes();
-        }
-
-        @Override
-        double value(double nll, long count) {
-            return nll / (Math.log(2) * count);
-        }
-    },
+            Scored.RESPONSE, Scored.LYRICS),
     /** lm-evaluation-harness's word_perplexity: comparable across tokenisers. */
-    WORD_PERPLEXITY("word_perplexity", "words",
+    WORD_PERPLEXITY("word_perplexity", ScoreTally::responseNll, ScoreTally::responseWords, "words", false,
             "exp(sum of NLL of the response units / whitespace-separated words of the lyrics) (lm-evaluation-harness)",
-            RESPONSE_PERPLEXITY.scoredTransformer,
-            RESPONSE_PERPLEXITY.scoredRecurrent) {
-        @Override
-        double nll(ScoreTally t) {
-            return t.responseNll();
-        }
+            Scored.RESPONSE, Scored.LYRICS);
 
-        @Override
-        long count(ScoreTally t) {
-            return t.responseWords();
-        }
-    };
+    /** What each family of models scores for a metric. */
+    private static final class Scored {
+        static final String WHOLE_RECORD =
+                "every token of each test record rendered with the Alpaca template (system line, instruction, input, response)";
+        static final String WHOLE_SONG = "every unit the model scores of each test song of test_lyrics.txt, delimiters included";
+        static final String RESPONSE = "the tokens of the response (the lyrics, and the end of sequence after them when the"
+                + " model scores one); the template masked";
+        static final String LYRICS = "the units after \"<|song_start|>\\n\": the lyrics and the closing \"\\n<|song_end|>\\n\"";
+    }
 
     private final String key;
+    private final ToDoubleFunction<ScoreTally> nll;
+    private final ToLongFunction<ScoreTally> count;
     private final String averagedOver;
+    private final boolean bits;
     private final String formula;
     private final String scoredTransformer;
     private final String scoredRecurrent;
 
-    Metric(String key, String averagedOver, String formula, String scoredTransformer, String scoredRecurrent) {
+    Metric(String key, ToDoubleFunction<ScoreTally> nll, ToLongFunction<ScoreTally> count, String averagedOver,
+           boolean bits, String formula, String scoredTransformer, String scoredRecurrent) {
         this.key = key;
+        this.nll = nll;
+        this.count = count;
         this.averagedOver = averagedOver;
+        this.bits = bits;
         this.formula = formula;
         this.scoredTransformer = scoredTransformer;
         this.scoredRecurrent = scoredRecurrent;
@@ -121,27 +82,21 @@ public enum Metric {
     }
 
     /** The summed negative log-likelihood (nats) that goes into the figure. */
-    abstract double nll(ScoreTally t);
+    public double nll(ScoreTally tally) {
+        return nll.applyAsDouble(tally);
+    }
 
     /** What the NLL is averaged over. */
-    abstract long count(ScoreTally t);
-
-    double value(double nll, long count) {
-        return Math.exp(nll / count);
+    public long count(ScoreTally tally) {
+        return count.applyAsLong(tally);
     }
 
     /** The figure for a tally; NaN when there is nothing to average over. */
-    public double value(ScoreTally t) {
-        long count = count(t);
-        return count == 0 ? Double.NaN : value(nll(t), count);
-    }
-
-    public static Metric byKey(String key) {
-        for (Metric m : values()) {
-            if (m.key.equals(key)) {
-                return m;
-            }
+    public double value(ScoreTally tally) {
+        long n = count(tally);
+        if (n == 0) {
+            return Double.NaN;
         }
-        throw new IllegalArgumentException("unknown metric " + key);
+        return bits ? nll(tally) / (Math.log(2) * n) : Math.exp(nll(tally) / n);
     }
 }

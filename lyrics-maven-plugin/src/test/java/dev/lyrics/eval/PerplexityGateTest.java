@@ -7,11 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.core.GateException;
 import dev.lyrics.core.Json;
-import dev.lyrics.core.Log;
+import dev.lyrics.core.RecordingLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
@@ -23,21 +22,8 @@ class PerplexityGateTest {
     @TempDir
     Path dir;
 
-    private final List<String> logged = new ArrayList<>();
-    private final Log log = new Log() {
-        @Override
-        public void info(String message) {
-            logged.add("INFO " + message);
-        }
-
-        @Override
-        public void warn(String message) {
-            logged.add("WARN " + message);
-        }
-
-        @Override
-        public void debug(String message) {}
-    };
+    private final RecordingLog log = new RecordingLog();
+    private final List<String> logged = log.lines();
 
     @Test
     void passesWhenEveryFigureIsWithinLimits() throws IOException {
