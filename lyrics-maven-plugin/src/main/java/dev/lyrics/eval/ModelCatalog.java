@@ -23,6 +23,7 @@ public final class ModelCatalog {
     static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";
     static final String RECURRENT_CONFIG = "config.json";
     static final String RECURRENT_WEIGHTS = "model.safetensors";
+    static final String RECURRENT_VOCABULARY = "vocab.json";
     /** Stands for "no such model" (an empty POM element would fall back to the parameter's default). */
     public static final String NONE = "none";
 
@@ -76,6 +77,7 @@ public final class ModelCatalog {
             case RECURRENT -> {
                 inputs.put(prefix + ".config", model.modelDir().resolve(RECURRENT_CONFIG));
                 inputs.put(prefix + ".weights", model.modelDir().resolve(RECURRENT_WEIGHTS));
+                inputs.put(prefix + ".vocabulary", model.modelDir().resolve(RECURRENT_VOCABULARY));
             }
         }
         return inputs;

@@ -8,39 +8,37 @@ import java.util.TreeMap;
 /**
  * Opens the project's own models for lyrics:perplexity.
  *
- * <p>NOT WIRED YET: the transformer (dev.lyrics.model.TransformerLanguageModel) and the recurrent
- * models (dev.lyrics.rnn.RecurrentLanguageModel) are being written beside this class. Wiring is
- * the two methods below: open the model with this loader's context, stride and vocabularies,
- * make {@link LanguageModel#window()} return the window it scores with (resolving context 0 to
- * the model's max_position_embeddings and stride 0 to half the context), and implement
- * {@link LanguageModel#score(java.util.List)} batched, without gradients, in an NDManager scope per batch.
+ * <p>NOT WIRED YET: the transformer (dev.lyrics.model, branch model) and the recurrent models
+ * (dev.lyrics.rnn.RecurrentLanguageModel, branch rnn) are not in main. Wiring is the two methods
+ * below. The transformer: open the base checkpoint, apply the adapter when there is one, score
+ * with this loader's context and stride, make {@link LanguageModel#window()} return the window it
+ * scores with (context 0 resolved to the model's max_position_embeddings, stride 0 to half the
+ * context), and implement {@link LanguageModel#score(java.util.List)} batched, without gradients,
+ * in an NDManager scope per batch. The recurrent models: {@code RecurrentLanguageModel.load(stageDir)}.
  */
 public final class StudyModelLoader implements ModelLoader {
     private final int contextLength;
     private final int stride;
-    private final Path vocabularyDir;
 
     /**
      * @param contextLength most tokens a transformer window reads; 0 for the model's max_position_embeddings
      * @param stride        how far windows advance; 0 for half the context
-     * @param vocabularyDir where vocab_char.json and vocab_word.json are (the preprocess stage)
      */
-    public StudyModelLoader(int contextLength, int stride, Path vocabularyDir) {
+    public StudyModelLoader(int contextLength, int stride) {
         this.contextLength = contextLength;
         this.stride = stride;
-        this.vocabularyDir = vocabularyDir;
     }
 
     @Override
     public LanguageModel transformer(String name, Path modelDir, Path adapterDir) {
         throw new IllegalStateException("lyrics:perplexity cannot open " + name + " yet: StudyModelLoader.transformer is"
-                + " not wired to dev.lyrics.model.TransformerLanguageModel (context " + contextLength + ", stride " + stride + ")");
+                + " not wired to the dev.lyrics.model decoder (context " + contextLength + ", stride " + stride + ")");
     }
 
     @Override
     public LanguageModel recurrent(String name, Path stageDir) {
         throw new IllegalStateException("lyrics:perplexity cannot open " + name + " yet: StudyModelLoader.recurrent is"
-                + " not wired to dev.lyrics.rnn.RecurrentLanguageModel (vocabularies in " + vocabularyDir + ")");
+                + " not wired to dev.lyrics.rnn.RecurrentLanguageModel.load");
     }
 
     @Override

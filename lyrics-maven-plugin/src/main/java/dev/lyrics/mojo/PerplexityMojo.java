@@ -14,7 +14,6 @@ import dev.lyrics.dataset.SongText;
 import dev.lyrics.eval.GateCheck;
 import dev.lyrics.eval.JUnitReport;
 import dev.lyrics.eval.ModelCatalog;
-import dev.lyrics.eval.ModelFamily;
 import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.eval.ModelUnderTest;
 import dev.lyrics.eval.PerplexityEvaluator;
@@ -112,7 +111,7 @@ public class PerplexityMojo extends AbstractStageMojo {
         }
         List<ModelUnderTest> models = new ModelCatalog(outputDirectory.toPath())
                 .discover(baseModel.toPath(), finetuneStage, recurrentStages == null ? List.of() : recurrentStages);
-        ModelLoader loader = modelLoader(preprocess);
+        ModelLoader loader = modelLoader();
 
         StageSpec.Builder spec = StageSpec.builder("perplexity", "perplexity", stageDir("perplexity"))
                 .input("test.json", testJson)
@@ -125,10 +124,6 @@ public class PerplexityMojo extends AbstractStageMojo {
             ModelCatalog.inputs(model).forEach(spec::input);
             // perplexity.json names the stage that built each model, so the key must follow it
             spec.param("model." + model.name() + ".stageKey", model.stageKey());
-        }
-        if (models.stream().anyMatch(model -> model.family() == ModelFamily.RECURRENT)) {
-            spec.input("vocab_char.json", preprocess.resolve("vocab_char.json"));
-            spec.input("vocab_word.json", preprocess.resolve("vocab_word.json"));
         }
         loader.environment().forEach(spec::environment);
 
@@ -173,7 +168,7 @@ public class PerplexityMojo extends AbstractStageMojo {
     }
 
     /** Where models are opened: a seam for tests, which evaluate fake models. */
-    ModelLoader modelLoader(Path preprocess) {
-        return new StudyModelLoader(contextLength, stride, preprocess);
+    ModelLoader modelLoader() {
+        return new StudyModelLoader(contextLength, stride);
     }
 }

@@ -39,8 +39,6 @@ class PerplexityMojoTest {
         List<String> songs = List.of("O give thanks unto the LORD;\nfor he is good.", "Praise ye the LORD.\nPraise, O ye servants.");
         Json.write(preprocess.resolve("test.json"), songs.stream().map(s -> new AlpacaRecord("Write a psalm.", "", s)).toList());
         Files.writeString(preprocess.resolve("test_lyrics.txt"), String.join("", songs.stream().map(SongText::block).toList()));
-        Files.writeString(preprocess.resolve("vocab_char.json"), "{}");
-        Files.writeString(preprocess.resolve("vocab_word.json"), "{}");
         Files.writeString(Files.createDirectories(dir.resolve("kjv-base")).resolve("config.json"), "{}");
         Path finetune = Files.createDirectories(lyricsDir.resolve("finetune"));
         Files.writeString(finetune.resolve("adapter_config.json"), "{}");
@@ -48,6 +46,7 @@ class PerplexityMojoTest {
         Path rnn = Files.createDirectories(lyricsDir.resolve("rnn-gru-char"));
         Files.writeString(rnn.resolve("config.json"), "{}");
         Files.writeString(rnn.resolve("model.safetensors"), "weights");
+        Files.writeString(rnn.resolve("vocab.json"), "{}");
         Files.createDirectories(lyricsDir.resolve("rnn-stale-without-model"));
         Json.write(lyricsDir.resolve("stages/finetune.json"), Map.of("key", "f1e2d3", "name", "finetune"));
     }
@@ -55,7 +54,7 @@ class PerplexityMojoTest {
     private PerplexityMojo mojo() {
         PerplexityMojo mojo = new PerplexityMojo() {
             @Override
-            ModelLoader modelLoader(Path preprocess) {
+            ModelLoader modelLoader() {
                 return new ModelLoader() {
                     @Override
                     public LanguageModel transformer(String name, Path modelDir, Path adapterDir) {
