@@ -12,7 +12,7 @@ import java.util.List;
  * history at every step, so the two must agree exactly, as a transformer with and without its
  * key/value cache must.
  */
-final class FakeLanguageModel implements LanguageModel {
+public final class FakeLanguageModel implements LanguageModel {
     static final List<String> VOCABULARY = List.of("<end>", "\n", "[Chorus]", "la", "da", "love", "night", "city",
             "lights", "rain", "fire", "yeah", "Help", "me", "write");
     static final int END = 0;
