@@ -53,43 +53,39 @@ public final class Sampler {
         for (int i = 0; i < scores.length; i++) {
             scores[i] /= settings.temperature();
         }
-        Integer[] candidates = keptCandidates(scores);
-        double[] probs = softmax(scores);
-        double total = 0;
-        for (int id : candidates) {
-            total += probs[id];
-        }
-        double draw = random.nextDouble() * total;
+        Candidates kept = keptCandidates(scores);
+        double draw = random.nextDouble();
         double cumulative = 0;
-        for (int id : candidates) {
-            cumulative += probs[id];
+        for (int i = 0; i < kept.ids().length; i++) {
+            cumulative += kept.probs()[i];
             if (draw < cumulative) {
-                return id;
+                return kept.ids()[i];
             }
         }
-        return candidates[candidates.length - 1];
+        return kept.ids()[kept.ids().length - 1];
     }
 
+    /** Units that may be drawn, most likely first (ties by lower id), with their renormalised probabilities. */
+    record Candidates(int[] ids, double[] probs) {}
+
     /**
-     * The units that survive top-k and top-p, most likely first (ties by lower id): the smallest
-     * prefix whose probability reaches top_p, which is exactly what HF's TopPLogitsWarper keeps when
-     * it removes, least likely first, the units whose cumulative probability is at most 1 - top_p.
+     * The units that survive top-k and top-p: after top-k, the smallest prefix whose probability
+     * reaches top_p, which is exactly what HF's TopPLogitsWarper keeps when it removes, least likely
+     * first, the units whose cumulative probability is at most 1 - top_p.
      */
-    Integer[] keptCandidates(double[] scores) {
-        double kth = Double.NEGATIVE_INFINITY;
-        if (settings.topK() > 0 && settings.topK() < scores.length) {
-            double[] ascending = scores.clone();
-            Arrays.sort(ascending);
-            kth = ascending[scores.length - settings.topK()];
-        }
-        double threshold = kth;
-        Integer[] order = IntStream.range(0, scores.length).boxed()
+    Candidates keptCandidates(double[] scores) {
+        double threshold = settings.topK() > 0 && settings.topK() < scores.length
+                ? kthLargest(scores, settings.topK()) : Double.NEGATIVE_INFINITY;
+        int[] ids = IntStream.range(0, scores.length)
                 .filter(i -> scores[i] != Double.NEGATIVE_INFINITY && scores[i] >= threshold)
+                .boxed()
                 .sorted(Comparator.<Integer>comparingDouble(i -> -scores[i]).thenComparingInt(i -> i))
-                .toArray(Integer[]::new);
-        int kept = order.length;
+                .mapToInt(Integer::intValue)
+                .toArray();
+        // units cut by top-k have probability 0: the softmax over the rest is the whole distribution
+        double[] probs = softmax(scores, ids);
+        int kept = ids.length;
         if (settings.topP() < 1) {
-            double[] probs = softmax(scores, order, kept);
             double cumulative = 0;
             int nucleus = 0;
             while (nucleus < kept && cumulative < settings.topP()) {
@@ -97,7 +93,29 @@ public final class Sampler {
             }
             kept = Math.max(nucleus, 1);
         }
-        return Arrays.copyOf(order, kept);
+        double[] keptProbs = Arrays.copyOf(probs, kept);
+        double total = Arrays.stream(keptProbs).sum();
+        for (int i = 0; i < kept; i++) {
+            keptProbs[i] /= total;
+        }
+        return new Candidates(Arrays.copyOf(ids, kept), keptProbs);
+    }
+
+    /** The k-th largest score, keeping the k best seen so far in ascending order (k is small). */
+    private static double kthLargest(double[] scores, int k) {
+        double[] best = new double[k];
+        Arrays.fill(best, Double.NEGATIVE_INFINITY);
+        for (double score : scores) {
+            if (score > best[0]) {
+                int at = 0;
+                while (at + 1 < k && best[at + 1] < score) {
+                    best[at] = best[at + 1];
+                    at++;
+                }
+                best[at] = score;
+            }
+        }
+        return best[0];
     }
 
     /** HF's RepetitionPenaltyLogitsProcessor: seen units lose score whatever the sign of their logit. */
@@ -123,26 +141,21 @@ public final class Sampler {
         return best;
     }
 
-    private static double[] softmax(double[] scores) {
-        double max = Arrays.stream(scores).max().orElse(0);
-        double[] probs = new double[scores.length];
+    /** Softmax over the given units' scores. */
+    private static double[] softmax(double[] scores, int[] ids) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int id : ids) {
+            max = Math.max(max, scores[id]);
+        }
+        double[] probs = new double[ids.length];
         double sum = 0;
-        for (int i = 0; i < scores.length; i++) {
-            probs[i] = Math.exp(scores[i] - max);
+        for (int i = 0; i < ids.length; i++) {
+            probs[i] = Math.exp(scores[ids[i]] - max);
             sum += probs[i];
         }
         for (int i = 0; i < probs.length; i++) {
             probs[i] /= sum;
         }
         return probs;
-    }
-
-    /** Softmax over the first {@code count} units of {@code order}, renormalised among them (after top-k). */
-    private static double[] softmax(double[] scores, Integer[] order, int count) {
-        double[] selected = new double[count];
-        for (int i = 0; i < count; i++) {
-            selected[i] = scores[order[i]];
-        }
-        return softmax(selected);
     }
 }

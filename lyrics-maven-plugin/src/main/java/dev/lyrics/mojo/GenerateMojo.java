@@ -127,10 +127,11 @@ public class GenerateMojo extends AbstractStageMojo {
                 throw InputException.at(input, "not found; run lyrics:preprocess before lyrics:generate");
             }
         }
-        List<String> artistList = artists == null || artists.isEmpty() ? trainingArtists(preprocess) : artists;
+        List<String> listed = nonBlank(artists);
+        List<String> artistList = listed.isEmpty() ? trainingArtists(preprocess) : listed;
         SortedMap<String, Double> temperatures = artistTemperatures(artistList);
         List<ModelUnderTest> models = new ModelCatalog(outputDirectory.toPath())
-                .discover(baseModel.toPath(), finetuneStage, recurrentStages == null ? List.of() : recurrentStages)
+                .discover(baseModel.toPath(), finetuneStage, nonBlank(recurrentStages))
                 .stream().filter(model -> sampleBase || !model.name().equals(PerplexityResults.BASE)).toList();
         ModelLoader loader = modelLoader(preprocess);
         SamplingSettings settings = new SamplingSettings(temperature, topK, topP, repetitionPenalty, maxNewTokens);
@@ -209,7 +210,7 @@ public class GenerateMojo extends AbstractStageMojo {
     /** "Asaph=0.7" entries, each for an artist that is sampled. */
     private SortedMap<String, Double> artistTemperatures(List<String> artistList) {
         SortedMap<String, Double> out = new TreeMap<>();
-        for (String entry : artistTemperatures == null ? List.<String>of() : artistTemperatures) {
+        for (String entry : nonBlank(artistTemperatures)) {
             int at = entry.lastIndexOf('=');
             String artist = at < 0 ? "" : entry.substring(0, at).strip();
             double value;
@@ -238,6 +239,11 @@ public class GenerateMojo extends AbstractStageMojo {
             throw InputException.at(info, "no train.artists; list <artists> or -Dlyrics.generate.artists");
         }
         return names.stream().sorted().toList();
+    }
+
+    /** A list parameter's entries; an empty property gives null or a blank entry. */
+    private static List<String> nonBlank(List<String> values) {
+        return values == null ? List.of() : values.stream().filter(v -> v != null && !v.isBlank()).map(String::strip).toList();
     }
 
     private static List<List<String>> lyricWords(List<AlpacaRecord> records) {

@@ -307,8 +307,9 @@ public final class ReportPage {
         for (StageRecord stage : withParams) {
             section.appendElement("h3").text(stage.name());
             Element table = table(section, "parameter", "value");
-            stage.params().forEach((name, value) -> row(table, name, value).child(1).addClass("value"));
-            stage.environment().forEach((name, value) -> row(table, name + " (environment)", value).child(1).addClass("value"));
+            stage.params().forEach((name, value) -> row(table, name, value).child(1).removeClass("num").addClass("value"));
+            stage.environment().forEach((name, value) ->
+                    row(table, name + " (environment)", value).child(1).removeClass("num").addClass("value"));
         }
     }
 

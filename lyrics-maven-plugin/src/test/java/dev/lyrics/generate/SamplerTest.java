@@ -49,15 +49,16 @@ class SamplerTest {
     void topPKeepsTheSmallestMostLikelySetThatReachesP() {
         // probabilities 0.125, 0.5, 0.125, 0.25: exact in binary, so the boundary cases are exact
         double[] scores = {Math.log(0.125), Math.log(0.5), Math.log(0.125), Math.log(0.25)};
-        assertArrayEquals(new Integer[] {1}, kept(0.5, scores));
-        assertArrayEquals(new Integer[] {1, 3}, kept(0.6, scores));
-        assertArrayEquals(new Integer[] {1, 3}, kept(0.75, scores));
-        assertArrayEquals(new Integer[] {1, 3, 0}, kept(0.76, scores));
-        assertArrayEquals(new Integer[] {1, 3, 0, 2}, kept(1.0, scores));
-        assertArrayEquals(new Integer[] {1}, kept(0.01, scores), "the most likely unit is always kept");
+        assertArrayEquals(new int[] {1}, kept(0.5, scores).ids());
+        assertArrayEquals(new int[] {1, 3}, kept(0.6, scores).ids());
+        assertArrayEquals(new int[] {1, 3}, kept(0.75, scores).ids());
+        assertArrayEquals(new double[] {2.0 / 3, 1.0 / 3}, kept(0.75, scores).probs(), 1e-12, "renormalised");
+        assertArrayEquals(new int[] {1, 3, 0}, kept(0.76, scores).ids());
+        assertArrayEquals(new int[] {1, 3, 0, 2}, kept(1.0, scores).ids());
+        assertArrayEquals(new int[] {1}, kept(0.01, scores).ids(), "the most likely unit is always kept");
     }
 
-    private static Integer[] kept(double topP, double[] scores) {
+    private static Sampler.Candidates kept(double topP, double[] scores) {
         return new Sampler(settings(1, 0, topP, 1, 1)).keptCandidates(scores);
     }
 
@@ -77,7 +78,8 @@ class SamplerTest {
     @Test
     void topKKeepsTiesWithTheKthUnit() {
         Sampler sampler = new Sampler(settings(1, 2, 1, 1, 1));
-        assertArrayEquals(new Integer[] {3, 1, 2}, sampler.keptCandidates(new double[] {0, 2, 2, 5}));
+        assertArrayEquals(new int[] {3, 1, 2}, sampler.keptCandidates(new double[] {0, 2, 2, 5}).ids());
+        assertArrayEquals(new int[] {3, 1}, new Sampler(settings(1, 2, 1, 1, 1)).keptCandidates(new double[] {0, 2, 1, 5}).ids());
     }
 
     @Test
