@@ -133,7 +133,7 @@ public class GenerateMojo extends AbstractStageMojo {
         List<ModelUnderTest> models = new ModelCatalog(outputDirectory.toPath())
                 .discover(baseModel.toPath(), finetuneStage, nonBlank(recurrentStages))
                 .stream().filter(model -> sampleBase || !model.name().equals(PerplexityResults.BASE)).toList();
-        ModelLoader loader = modelLoader(preprocess);
+        ModelLoader loader = modelLoader();
         SamplingSettings settings = new SamplingSettings(temperature, topK, topP, repetitionPenalty, maxNewTokens);
 
         StageSpec.Builder spec = StageSpec.builder("generate", "generate", stageDir("generate"))
@@ -251,7 +251,7 @@ public class GenerateMojo extends AbstractStageMojo {
     }
 
     /** Where models are opened: a seam for tests, which sample fake models. */
-    ModelLoader modelLoader(Path preprocess) {
-        return new StudyModelLoader(0, 0, preprocess);
+    ModelLoader modelLoader() {
+        return new StudyModelLoader(0, 0);
     }
 }

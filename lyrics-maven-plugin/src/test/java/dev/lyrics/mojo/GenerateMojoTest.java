@@ -57,7 +57,7 @@ class GenerateMojoTest {
     private GenerateMojo mojo() {
         GenerateMojo mojo = new GenerateMojo() {
             @Override
-            ModelLoader modelLoader(Path preprocess) {
+            ModelLoader modelLoader() {
                 return new ModelLoader() {
                     @Override
                     public LanguageModel transformer(String name, Path modelDir, Path adapterDir) {
