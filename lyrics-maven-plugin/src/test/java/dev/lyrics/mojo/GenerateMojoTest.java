@@ -51,6 +51,7 @@ class GenerateMojoTest {
         Files.writeString(finetune.resolve("adapter_model.safetensors"), "weights");
         Path rnn = Files.createDirectories(lyricsDir.resolve("rnn-gru-word"));
         Files.writeString(rnn.resolve("config.json"), "{}");
+        Files.writeString(rnn.resolve("vocab.json"), "{}");
         Files.writeString(rnn.resolve("model.safetensors"), "weights");
     }
 
