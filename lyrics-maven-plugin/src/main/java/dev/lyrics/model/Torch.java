@@ -3,6 +3,7 @@ package dev.lyrics.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 import dev.lyrics.core.ConfigException;
 
 /**
@@ -15,20 +16,31 @@ public final class Torch {
     private Torch() {}
 
     /**
-     * The PyTorch engine, loaded from the native jar on the class path (never downloaded).
-     * Thread counts only take effect before the engine's first use in this JVM.
+     * The PyTorch engine, loaded from the native jar on the class path. Offline unless the user
+     * said otherwise (-Dai.djl.offline=false lets the gpu profile fetch CUDA libtorch once).
      *
      * @param threads intra-op threads, 0 for libtorch's default (one per core)
      */
     public static synchronized Engine engine(int threads) {
-        // offline: a missing native library must fail fast, not hang on a download
-        System.setProperty("ai.djl.offline", "true");
+        offlineByDefault();
         if (threads > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         }
         // one inter-op thread: the model's ops run one after another, parallel work is intra-op
         System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
-        return Engine.getEngine(ENGINE);
+        Engine engine = Engine.getEngine(ENGINE);
+        if (threads > 0) {
+            // the properties only count when the engine starts; a later caller still gets its count
+            JniUtils.setNumThreads(threads);
+        }
+        return engine;
+    }
+
+    /** DJL must not download anything unless the user allowed it: a missing library fails fast instead of hanging. */
+    public static void offlineByDefault() {
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
     }
 
     public static Engine engine() {

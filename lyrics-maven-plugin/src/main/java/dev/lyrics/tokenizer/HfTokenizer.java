@@ -6,6 +6,7 @@ import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
+import dev.lyrics.model.Torch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -61,7 +62,7 @@ public final class HfTokenizer implements AutoCloseable {
         if (maxId < 0) {
             throw InputException.at(file, "no model.vocab: not a tokenizer.json this loader understands");
         }
-        System.setProperty("ai.djl.offline", "true");
+        Torch.offlineByDefault();
         HuggingFaceTokenizer tokenizer;
         try {
             tokenizer = HuggingFaceTokenizer.newInstance(file, Map.of(

@@ -1,0 +1,45 @@
+package dev.lyrics.mojo;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import dev.lyrics.cache.StageSpec;
+import dev.lyrics.model.Torch;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * A goal that runs a model: where (device), in what precision (dtype) and on how many threads. These
+ * go into the stage's environment, so a result computed on a GPU is not reused for a CPU build.
+ */
+public abstract class AbstractModelMojo extends AbstractStageMojo {
+    /** Where models run: auto (a CUDA GPU when libtorch sees one, else the CPU), cpu or gpu. */
+    @Parameter(property = "lyrics.device", defaultValue = "auto")
+    String device;
+
+    /** Precision of model weights and activations: float32, or float16 (for GPUs). */
+    @Parameter(property = "lyrics.dtype", defaultValue = "float32")
+    String dtype;
+
+    /** libtorch intra-op threads; 0 uses one per core. */
+    @Parameter(property = "lyrics.threads", defaultValue = "0")
+    int threads;
+
+    /** Starts the engine with the thread count and resolves the device. */
+    protected Device device() {
+        Torch.engine(threads);
+        return Torch.device(device, "lyrics.device");
+    }
+
+    protected DataType dtype() {
+        return Torch.dtype(dtype, "lyrics.dtype");
+    }
+
+    /** Records engine, device, dtype and threads in the stage's key. */
+    protected StageSpec.Builder environment(StageSpec.Builder spec, Device resolvedDevice) {
+        Engine engine = Torch.engine(threads);
+        return spec.environment("engine", engine.getEngineName() + " " + engine.getVersion())
+                .environment("device", resolvedDevice.toString())
+                .environment("dtype", dtype)
+                .environment("threads", Integer.toString(threads));
+    }
+}
