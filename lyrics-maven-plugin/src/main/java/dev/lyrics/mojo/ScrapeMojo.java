@@ -10,6 +10,8 @@ import dev.lyrics.dataset.SongsJsonl;
 import dev.lyrics.scrape.CorpusSource;
 import dev.lyrics.scrape.SongSource;
 import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -59,11 +61,12 @@ public class ScrapeMojo extends AbstractStageMojo {
         SongSource songSource;
         switch (source) {
             case "corpus" -> {
-                spec.input("corpus", corpusFile.toPath());
-                if (!corpusFile.isFile()) {
-                    throw InputException.at(corpusFile.toPath(), "corpus file not found; set <corpusFile> or -Dlyrics.scrape.corpusFile");
+                Path corpus = corpusFile.toPath().normalize();
+                spec.input("corpus", corpus);
+                if (!Files.isRegularFile(corpus)) {
+                    throw InputException.at(corpus, "corpus file not found; set <corpusFile> or -Dlyrics.scrape.corpusFile");
                 }
-                songSource = new CorpusSource(corpusFile.toPath(), artistList, maxSongsPerArtist);
+                songSource = new CorpusSource(corpus, artistList, maxSongsPerArtist);
             }
             default -> throw ConfigException.of("lyrics.scrape.source", source, "must be corpus or genius");
         }

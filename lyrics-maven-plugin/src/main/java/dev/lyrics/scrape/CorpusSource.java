@@ -1,9 +1,17 @@
 package dev.lyrics.scrape;
 
 import dev.lyrics.cache.StageContext;
+import dev.lyrics.core.ConfigException;
+import dev.lyrics.core.InputException;
 import dev.lyrics.dataset.Song;
+import dev.lyrics.dataset.SongsJsonl;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The embedded corpus: songs.jsonl records shipped in data/, filtered by artist and count. */
 public final class CorpusSource implements SongSource {
@@ -11,14 +19,44 @@ public final class CorpusSource implements SongSource {
     private final List<String> artists;
     private final int maxSongsPerArtist;
 
+    /**
+     * @param artists           the artists to keep, in this order; empty keeps every artist, in corpus order
+     * @param maxSongsPerArtist at most this many songs of each artist, the first ones of the corpus
+     */
     public CorpusSource(Path corpusFile, List<String> artists, int maxSongsPerArtist) {
         this.corpusFile = corpusFile;
-        this.artists = artists;
+        this.artists = List.copyOf(artists);
         this.maxSongsPerArtist = maxSongsPerArtist;
     }
 
     @Override
-    public List<Song> songs(StageContext context) throws Exception {
-        throw new UnsupportedOperationException("TODO(data helper): filter the corpus");
+    public List<Song> songs(StageContext context) throws IOException {
+        return songs();
+    }
+
+    /** The filtered songs: artist order as configured (else as in the corpus), then corpus order. */
+    public List<Song> songs() throws IOException {
+        Map<String, List<Song>> byArtist = new LinkedHashMap<>();
+        for (Song song : SongsJsonl.read(corpusFile)) {
+            byArtist.computeIfAbsent(song.artist(), a -> new ArrayList<>()).add(song);
+        }
+        if (new HashSet<>(artists).size() < artists.size()) {
+            throw ConfigException.of("lyrics.scrape.artists", artists, "names an artist twice");
+        }
+        List<String> missing = artists.stream().filter(a -> !byArtist.containsKey(a)).toList();
+        if (!missing.isEmpty()) {
+            throw ConfigException.of("lyrics.scrape.artists", artists,
+                    "the corpus " + corpusFile + " has no songs of " + missing
+                            + "; its artists are " + byArtist.keySet() + " (an empty list keeps them all)");
+        }
+        List<Song> kept = new ArrayList<>();
+        for (String artist : artists.isEmpty() ? byArtist.keySet() : artists) {
+            List<Song> songs = byArtist.get(artist);
+            kept.addAll(songs.subList(0, Math.min(songs.size(), maxSongsPerArtist)));
+        }
+        if (kept.isEmpty()) {
+            throw InputException.at(corpusFile, "no songs in the corpus: a dataset needs at least one song");
+        }
+        return kept;
     }
 }

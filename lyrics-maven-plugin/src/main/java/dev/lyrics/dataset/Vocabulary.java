@@ -1,0 +1,75 @@
+package dev.lyrics.dataset;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A unit -> id vocabulary of the recurrent models, built from training text only: the special
+ * units first ({@code <pad>} 0, {@code <unk>} 1, song start 2, song end 3), then every unit seen
+ * at least {@code minCount} times, by descending count, ties in code-point order.
+ */
+public final class Vocabulary {
+    public static final List<String> SPECIALS =
+            List.of(TextUnits.PAD, TextUnits.UNKNOWN, TextUnits.SONG_START, TextUnits.SONG_END);
+
+    private static final Comparator<String> CODE_POINT_ORDER = Comparator.comparing(s -> s.codePoints().toArray(), Arrays::compare);
+
+    private final Map<String, Integer> ids;
+
+    private Vocabulary(Map<String, Integer> ids) {
+        this.ids = Collections.unmodifiableMap(ids);
+    }
+
+    public static Vocabulary build(List<String> units, int minCount) {
+        Map<String, Integer> counts = new HashMap<>();
+        for (String unit : units) {
+            counts.merge(unit, 1, Integer::sum);
+        }
+        List<String> kept = new ArrayList<>();
+        counts.forEach((unit, count) -> {
+            if (count >= minCount && !SPECIALS.contains(unit)) {
+                kept.add(unit);
+            }
+        });
+        kept.sort(Comparator.comparing((String u) -> counts.get(u), Comparator.reverseOrder()).thenComparing(CODE_POINT_ORDER));
+        Map<String, Integer> ids = new LinkedHashMap<>();
+        for (String unit : SPECIALS) {
+            ids.put(unit, ids.size());
+        }
+        for (String unit : kept) {
+            ids.put(unit, ids.size());
+        }
+        return new Vocabulary(ids);
+    }
+
+    /** Unit -> id, in id order. */
+    public Map<String, Integer> ids() {
+        return ids;
+    }
+
+    public int size() {
+        return ids.size();
+    }
+
+    /** The share of these units (song delimiters excluded) that the vocabulary lacks; 0 for none. */
+    public double outOfVocabularyRate(List<String> units) {
+        long counted = 0;
+        long missing = 0;
+        for (String unit : units) {
+            if (unit.equals(TextUnits.SONG_START) || unit.equals(TextUnits.SONG_END)) {
+                continue;
+            }
+            counted++;
+            if (!ids.containsKey(unit)) {
+                missing++;
+            }
+        }
+        return counted == 0 ? 0 : (double) missing / counted;
+    }
+}
