@@ -145,7 +145,7 @@ public final class Preprocessor {
     public static String plainText(List<Song> songs) {
         StringBuilder sb = new StringBuilder();
         for (Song song : songs) {
-            sb.append(TextUnits.SONG_START).append('\n').append(song.lyrics()).append('\n').append(TextUnits.SONG_END).append('\n');
+            sb.append(LyricsText.song(song.lyrics()));
         }
         return sb.toString();
     }

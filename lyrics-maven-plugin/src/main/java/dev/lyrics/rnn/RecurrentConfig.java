@@ -3,8 +3,10 @@ package dev.lyrics.rnn;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lyrics.core.ConfigException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One recurrent language model of the experiment: its architecture, its truncated
@@ -49,6 +51,26 @@ public record RecurrentConfig(
     /** The vocabulary file preprocess writes for this model's level. */
     public String vocabFileName() {
         return "vocab_" + level + ".json";
+    }
+
+    /** Every setting by its POM element name, in declaration order: what a model's stage key records. */
+    public Map<String, Object> settings() {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("cell", cell);
+        settings.put("level", level);
+        settings.put("embeddingSize", embeddingSize);
+        settings.put("hiddenSize", hiddenSize);
+        settings.put("layers", layers);
+        settings.put("dropout", dropout);
+        settings.put("sequenceLength", sequenceLength);
+        settings.put("batchSize", batchSize);
+        settings.put("epochs", epochs);
+        settings.put("learningRate", learningRate);
+        settings.put("weightDecay", weightDecay);
+        settings.put("clipNorm", clipNorm);
+        settings.put("seed", seed);
+        settings.put("validationFraction", validationFraction);
+        return settings;
     }
 
     /**

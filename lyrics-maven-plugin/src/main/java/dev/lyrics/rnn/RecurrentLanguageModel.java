@@ -34,21 +34,21 @@ public final class RecurrentLanguageModel implements LanguageModel {
     static final String VOCAB = "vocab.json";
 
     private final RecurrentConfig config;
-    private final Vocabulary vocab;
+    private final UnitCodec codec;
     private final NDManager manager;
     private final RecurrentNet net;
     private final ParameterStore store;
 
-    private RecurrentLanguageModel(RecurrentConfig config, Vocabulary vocab, NDManager manager, RecurrentNet net) {
+    private RecurrentLanguageModel(RecurrentConfig config, UnitCodec codec, NDManager manager, RecurrentNet net) {
         this.config = config;
-        this.vocab = vocab;
+        this.codec = codec;
         this.manager = manager;
         this.net = net;
         this.store = new ParameterStore(manager, false);
     }
 
     /** Writes a trained network as a stage directory that {@link #load} reads. */
-    static void save(Path dir, RecurrentConfig config, Vocabulary vocab, RecurrentNet net) throws IOException {
+    static void save(Path dir, RecurrentConfig config, UnitCodec codec, RecurrentNet net) throws IOException {
         SortedMap<String, F32Safetensors.Tensor> tensors = new TreeMap<>();
         long parameters = 0;
         for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
@@ -58,10 +58,10 @@ public final class RecurrentLanguageModel implements LanguageModel {
         }
         F32Safetensors.write(dir.resolve(WEIGHTS), tensors);
         Map<String, Object> configJson = new TreeMap<>(Json.MAPPER.convertValue(config, new TypeReference<Map<String, Object>>() {}));
-        configJson.put("vocab_size", vocab.size());
+        configJson.put("vocab_size", codec.size());
         configJson.put("parameters", parameters);
         Json.write(dir.resolve(CONFIG), configJson);
-        Json.write(dir.resolve(VOCAB), vocab.ids());
+        Json.write(dir.resolve(VOCAB), codec.vocabulary().ids());
     }
 
     /** Loads the model a recurrent finetune stage published in {@code dir}. */
@@ -72,11 +72,11 @@ public final class RecurrentLanguageModel implements LanguageModel {
             }
         }
         RecurrentConfig config = Json.MAPPER.readValue(dir.resolve(CONFIG).toFile(), RecurrentConfig.class);
-        Vocabulary vocab = Vocabulary.read(config.level(), dir.resolve(VOCAB));
+        UnitCodec codec = UnitCodec.read(config.level(), dir.resolve(VOCAB));
         SortedMap<String, F32Safetensors.Tensor> tensors = F32Safetensors.read(dir.resolve(WEIGHTS));
         NDManager manager = NDManager.newBaseManager();
         try {
-            RecurrentNet net = new RecurrentNet(config, vocab.size());
+            RecurrentNet net = new RecurrentNet(config, codec.size());
             net.initialize(manager, 1, 1, name -> (m, shape, dataType) -> {
                 F32Safetensors.Tensor tensor = tensors.get(name);
                 if (tensor == null || !Arrays.equals(tensor.shape(), shape.getShape())) {
@@ -84,7 +84,7 @@ public final class RecurrentLanguageModel implements LanguageModel {
                 }
                 return m.create(tensor.values(), shape);
             });
-            return new RecurrentLanguageModel(config, vocab, manager, net);
+            return new RecurrentLanguageModel(config, codec, manager, net);
         } catch (RuntimeException e) {
             manager.close();
             throw e;
@@ -107,21 +107,21 @@ public final class RecurrentLanguageModel implements LanguageModel {
 
     @Override
     public ScoredText score(String text) {
-        Vocabulary.Encoded encoded = vocab.encode(text);
+        UnitCodec.Encoded encoded = codec.encode(text);
         int[] ids = encoded.ids();
         double[] logProbs = new double[ids.length];
         int[] ends = new int[ids.length];
         int scored = 0;
         // each run from one <|song_start|> (read, not scored) to the next starts from a zero state
-        int from = ids.length > 0 && ids[0] == vocab.songStartId() ? 1 : 0;
+        int from = ids.length > 0 && ids[0] == codec.songStartId() ? 1 : 0;
         while (from <= ids.length) {
             int to = from;
-            while (to < ids.length && ids[to] != vocab.songStartId()) {
+            while (to < ids.length && ids[to] != codec.songStartId()) {
                 to++;
             }
             if (to > from) {
                 int[] inputs = new int[to - from];
-                inputs[0] = vocab.songStartId();
+                inputs[0] = codec.songStartId();
                 System.arraycopy(ids, from, inputs, 1, to - from - 1);
                 float[] runLogProbs = logProbs(inputs, Arrays.copyOfRange(ids, from, to));
                 for (int i = 0; i < runLogProbs.length; i++) {
@@ -148,10 +148,10 @@ public final class RecurrentLanguageModel implements LanguageModel {
 
     @Override
     public Decoder decoder(String prompt) {
-        int[] ids = vocab.encode(prompt).ids();
-        if (ids.length == 0 || ids[0] != vocab.songStartId()) {
+        int[] ids = codec.encode(prompt).ids();
+        if (ids.length == 0 || ids[0] != codec.songStartId()) {
             int[] withStart = new int[ids.length + 1];
-            withStart[0] = vocab.songStartId();
+            withStart[0] = codec.songStartId();
             System.arraycopy(ids, 0, withStart, 1, ids.length);
             ids = withStart;
         }
@@ -170,7 +170,7 @@ public final class RecurrentLanguageModel implements LanguageModel {
             state = net.zeroState(decoderManager, 1);
             int from = 0;
             for (int i = 1; i < prompt.length; i++) {
-                if (prompt[i] == vocab.songStartId()) {
+                if (prompt[i] == codec.songStartId()) {
                     read(Arrays.copyOfRange(prompt, from, i));
                     from = i;
                 }
@@ -179,7 +179,7 @@ public final class RecurrentLanguageModel implements LanguageModel {
         }
 
         private void read(int[] ids) {
-            if (ids[0] == vocab.songStartId()) {
+            if (ids[0] == codec.songStartId()) {
                 state.close();
                 state = net.zeroState(decoderManager, 1);
             }
@@ -207,12 +207,12 @@ public final class RecurrentLanguageModel implements LanguageModel {
 
         @Override
         public int endId() {
-            return vocab.songEndId();
+            return codec.songEndId();
         }
 
         @Override
         public String decode(int[] unitIds) {
-            return vocab.decode(promptLastId, unitIds);
+            return codec.decode(promptLastId, unitIds);
         }
 
         @Override

@@ -44,13 +44,13 @@ public final class RecurrentTrainer {
     public record Result(double trainLoss, double validationLoss, int steps) {}
 
     private final RecurrentConfig config;
-    private final Vocabulary vocab;
+    private final UnitCodec codec;
     private final Log log;
     private final String label;
 
-    public RecurrentTrainer(RecurrentConfig config, Vocabulary vocab, Log log) {
+    public RecurrentTrainer(RecurrentConfig config, UnitCodec codec, Log log) {
         this.config = config;
-        this.vocab = vocab;
+        this.codec = codec;
         this.log = log;
         this.label = "lyrics:finetune [" + config.name() + "]";
     }
@@ -69,7 +69,7 @@ public final class RecurrentTrainer {
     public Result train(List<String> songs, Path outputDir) throws IOException {
         List<int[]> encoded = new ArrayList<>();
         for (String song : songs) {
-            encoded.add(vocab.encode(song).ids());
+            encoded.add(codec.encode(song).ids());
         }
         List<int[]> validation = new ArrayList<>();
         List<int[]> training = new ArrayList<>();
@@ -91,13 +91,13 @@ public final class RecurrentTrainer {
                 SongChunks.layout(validation, config.batchSize(), config.sequenceLength(), 0);
         log.info(String.format(Locale.ROOT, "%s: %s %s, %d songs for training, %d held out for validation, "
                         + "vocabulary %d, %d steps", label, config.cell(), config.level(), training.size(),
-                validation.size(), vocab.size(), totalSteps));
+                validation.size(), codec.size(), totalSteps));
 
         Path lossFile = outputDir.resolve("loss.jsonl");
         Files.writeString(lossFile, "", StandardCharsets.UTF_8);
         Engine.getInstance().setRandomSeed(config.seed());
         try (NDManager root = NDManager.newBaseManager()) {
-            RecurrentNet net = new RecurrentNet(config, vocab.size());
+            RecurrentNet net = new RecurrentNet(config, codec.size());
             net.initialize(root, config.batchSize(), config.sequenceLength(), RecurrentNet.seeded(config));
             Optimizer adamW = Optimizer.adamW()
                     .optLearningRateTracker(Tracker.fixed((float) config.learningRate()))
@@ -134,7 +134,7 @@ public final class RecurrentTrainer {
                 log.info(String.format(Locale.ROOT, "%s epoch %d/%d: train loss %.4f, validation loss %.4f (%.0f units/s)",
                         label, e + 1, epochs.size(), trainLoss, validationLoss, units / seconds));
             }
-            RecurrentLanguageModel.save(outputDir, config, vocab, net);
+            RecurrentLanguageModel.save(outputDir, config, codec, net);
             return new Result(trainLoss, validationLoss, step);
         }
     }

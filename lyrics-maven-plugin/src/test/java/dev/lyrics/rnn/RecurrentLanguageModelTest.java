@@ -80,19 +80,19 @@ class RecurrentLanguageModelTest {
     void decoderFollowsTheSameDistributionAsScoring() throws IOException {
         for (String name : List.of("rnn-gru-char", "rnn-lstm-word")) {
             try (RecurrentLanguageModel model = RecurrentLanguageModel.load(tmp.resolve(name))) {
-                Vocabulary vocab = Vocabulary.read(model.unit(), tmp.resolve(name).resolve("vocab.json"));
+                UnitCodec codec = UnitCodec.read(model.unit(), tmp.resolve(name).resolve("vocab.json"));
                 String song = SONGS.get(0);
-                int[] ids = vocab.encode(song).ids();
+                int[] ids = codec.encode(song).ids();
                 ScoredText scored = model.score(song);
                 int prompt = 3;
-                String promptText = song.substring(0, vocab.encode(song).ends()[prompt - 1]);
+                String promptText = song.substring(0, codec.encode(song).ends()[prompt - 1]);
                 try (Decoder decoder = model.decoder(promptText)) {
                     for (int i = prompt; i < ids.length; i++) {
                         float[] logits = decoder.nextLogits();
                         assertEquals(scored.logProbs()[i - 1], logSoftmax(logits)[ids[i]], 1e-4, name + " unit " + i);
                         decoder.accept(ids[i]);
                     }
-                    assertEquals(vocab.songEndId(), decoder.endId());
+                    assertEquals(codec.songEndId(), decoder.endId());
                 }
             }
         }
@@ -100,16 +100,16 @@ class RecurrentLanguageModelTest {
 
     @Test
     void decodeJoinsUnitsAsTheyWouldFollowThePrompt() throws IOException {
-        try (RecurrentLanguageModel words = RecurrentLanguageModel.load(tmp.resolve("rnn-lstm-word"));
-             RecurrentLanguageModel chars = RecurrentLanguageModel.load(tmp.resolve("rnn-lstm-char"))) {
-            Vocabulary wordVocab = Vocabulary.read("word", tmp.resolve("rnn-lstm-word/vocab.json"));
-            Vocabulary charVocab = Vocabulary.read("char", tmp.resolve("rnn-lstm-char/vocab.json"));
-            try (Decoder decoder = words.decoder("<|song_start|>\nrow")) {
+        try (RecurrentLanguageModel wordModel = RecurrentLanguageModel.load(tmp.resolve("rnn-lstm-word"));
+             RecurrentLanguageModel charModel = RecurrentLanguageModel.load(tmp.resolve("rnn-lstm-char"))) {
+            UnitCodec words = UnitCodec.read("word", tmp.resolve("rnn-lstm-word/vocab.json"));
+            UnitCodec chars = UnitCodec.read("char", tmp.resolve("rnn-lstm-char/vocab.json"));
+            try (Decoder decoder = wordModel.decoder("<|song_start|>\nrow")) {
                 assertEquals(", row, your boat\ngently",
-                        decoder.decode(wordVocab.encode(", row, your boat\ngently").ids()));
+                        decoder.decode(words.encode(", row, your boat\ngently").ids()));
             }
-            try (Decoder decoder = chars.decoder("")) {
-                assertEquals("a rose,\nis", decoder.decode(charVocab.encode("a rose,\nis").ids()));
+            try (Decoder decoder = charModel.decoder("")) {
+                assertEquals("a rose,\nis", decoder.decode(chars.encode("a rose,\nis").ids()));
             }
         }
     }

@@ -40,10 +40,10 @@ class RecurrentTrainerTest {
         List<String> songs = Fixtures.songs("the rain falls\non the plain", "a rose is a rose\nis a rose",
                 "row row row\nyour boat", "gently down\nthe stream");
         RecurrentConfig config = new RecurrentConfig(null, "gru", "char", 8, 16, 2, 0.2, 8, 2, 2, 0.01, 0.01, 0.5, 11, 0.25);
-        Vocabulary vocab = Fixtures.vocab("char", songs);
+        UnitCodec codec = Fixtures.vocab("char", songs);
 
-        new RecurrentTrainer(config, vocab, Log.SILENT).train(songs, Files.createDirectories(tmp.resolve("a")));
-        new RecurrentTrainer(config, vocab, Log.SILENT).train(songs, Files.createDirectories(tmp.resolve("b")));
+        new RecurrentTrainer(config, codec, Log.SILENT).train(songs, Files.createDirectories(tmp.resolve("a")));
+        new RecurrentTrainer(config, codec, Log.SILENT).train(songs, Files.createDirectories(tmp.resolve("b")));
 
         assertEquals(losses(tmp.resolve("a")), losses(tmp.resolve("b")));
         assertArrayEquals(Files.readAllBytes(tmp.resolve("a/model.safetensors")), Files.readAllBytes(tmp.resolve("b/model.safetensors")));
