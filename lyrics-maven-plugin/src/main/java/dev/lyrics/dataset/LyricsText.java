@@ -31,14 +31,13 @@ public final class LyricsText {
             if (!text.startsWith(TextUnits.SONG_START, at)) {
                 throw InputException.at(file, lineOf(text, at), "expected " + TextUnits.SONG_START + " to start a song");
             }
-            int next = text.indexOf(TextUnits.SONG_START, at + TextUnits.SONG_START.length());
-            int end = next < 0 ? text.length() : next;
-            String song = text.substring(at, end);
-            if (!song.endsWith(END)) {
-                throw InputException.at(file, lineOf(text, end), "song does not end with " + TextUnits.SONG_END + " and a newline");
+            int end = text.indexOf(END, at);
+            int nextStart = text.indexOf(TextUnits.SONG_START, at + TextUnits.SONG_START.length());
+            if (end < 0 || (nextStart >= 0 && nextStart < end)) {
+                throw InputException.at(file, lineOf(text, at), "song has no " + TextUnits.SONG_END + " line");
             }
-            songs.add(song);
-            at = end;
+            songs.add(text.substring(at, end + END.length()));
+            at = end + END.length();
         }
         return songs;
     }
