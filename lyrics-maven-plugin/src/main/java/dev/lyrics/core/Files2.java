@@ -26,7 +26,8 @@ public final class Files2 {
     public static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
-        Path tmp = Files.createTempFile(parent, "." + file.getFileName(), ".tmp");
+        // a plain sibling name, not createTempFile: that would make the published file owner-only (0600)
+        Path tmp = parent.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
         try {
             Files.write(tmp, bytes);
             move(tmp, file);

@@ -4,7 +4,7 @@ import dev.lyrics.cache.StageRunner;
 import dev.lyrics.cache.StageSpec;
 import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Log;
-import dev.lyrics.dataset.LyricsText;
+import dev.lyrics.dataset.SongText;
 import dev.lyrics.rnn.RecurrentConfig;
 import dev.lyrics.rnn.RecurrentTrainer;
 import dev.lyrics.rnn.UnitCodec;
@@ -40,6 +40,10 @@ public class FinetuneMojo extends AbstractStageMojo {
     @Parameter(property = "lyrics.finetune.preprocessDirectory", defaultValue = "${project.build.directory}/lyrics/preprocess")
     File preprocessDirectory;
 
+    /** PyTorch threads for the recurrent models: one is fastest for small models on shared cores. */
+    @Parameter(property = "lyrics.finetune.recurrent.threads", defaultValue = "1")
+    int recurrentThreads;
+
     /**
      * The recurrent language models, one &lt;recurrentModel&gt; each (cell, level, embeddingSize,
      * hiddenSize, layers, dropout, sequenceLength, batchSize, epochs, learningRate, weightDecay,
@@ -69,6 +73,7 @@ public class FinetuneMojo extends AbstractStageMojo {
     }
 
     private void runRecurrentModels(StageRunner runner, Log log) throws Exception {
+        ConfigException.require(recurrentThreads >= 1, "lyrics.finetune.recurrent.threads", recurrentThreads, "must be at least 1");
         List<RecurrentConfig> configs = recurrentConfigs();
         if (configs.isEmpty()) {
             log.info("lyrics:finetune no <recurrentModels> configured");
@@ -90,8 +95,11 @@ public class FinetuneMojo extends AbstractStageMojo {
                 spec.param("recurrent." + setting.getKey(), setting.getValue());
             }
             environment.forEach(spec::environment);
-            boolean hit = runner.run(spec.build(), context -> new RecurrentTrainer(config, UnitCodec.read(config.level(), vocabFile), context.log())
-                    .train(LyricsText.read(trainText), context.outputDir())).hit();
+            boolean hit = runner.run(spec.build(), context -> {
+                UnitCodec codec = UnitCodec.read(config.level(), vocabFile);
+                List<String> songs = SongText.readLyrics(trainText).stream().map(SongText::block).toList();
+                new RecurrentTrainer(config, codec, recurrentThreads, context.log()).train(songs, context.outputDir());
+            }).hit();
             trained += hit ? 0 : 1;
         }
         log.info("lyrics:finetune recurrent models: " + trained + " trained, " + (configs.size() - trained) + " up to date");

@@ -161,11 +161,13 @@ public final class RecurrentLanguageModel implements LanguageModel {
     /** Holds the state after the units read so far and the logits for the next one. */
     private final class RecurrentDecoder implements Decoder {
         private final NDManager decoderManager = manager.newSubManager();
+        private final int[] prompt;
         private final int promptLastId;
         private NDList state;
         private float[] logits;
 
         RecurrentDecoder(int[] prompt) {
+            this.prompt = prompt;
             promptLastId = prompt[prompt.length - 1];
             state = net.zeroState(decoderManager, 1);
             int from = 0;
@@ -193,6 +195,11 @@ public final class RecurrentLanguageModel implements LanguageModel {
                 state.close();
                 state = next;
             }
+        }
+
+        @Override
+        public int[] promptUnitIds() {
+            return prompt.clone();
         }
 
         @Override

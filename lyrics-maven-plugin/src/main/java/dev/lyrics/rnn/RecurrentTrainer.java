@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.LocalParameterServer;
 import ai.djl.training.ParameterStore;
@@ -45,12 +46,19 @@ public final class RecurrentTrainer {
 
     private final RecurrentConfig config;
     private final UnitCodec codec;
+    private final int threads;
     private final Log log;
     private final String label;
 
-    public RecurrentTrainer(RecurrentConfig config, UnitCodec codec, Log log) {
+    /**
+     * @param threads PyTorch intra-op threads while training; does not change the results'
+     *                meaning, only their speed (small recurrent models gain little from more
+     *                threads and lose much when the cores are shared)
+     */
+    public RecurrentTrainer(RecurrentConfig config, UnitCodec codec, int threads, Log log) {
         this.config = config;
         this.codec = codec;
+        this.threads = threads;
         this.log = log;
         this.label = "lyrics:finetune [" + config.name() + "]";
     }
@@ -96,6 +104,8 @@ public final class RecurrentTrainer {
         Path lossFile = outputDir.resolve("loss.jsonl");
         Files.writeString(lossFile, "", StandardCharsets.UTF_8);
         Engine.getInstance().setRandomSeed(config.seed());
+        int previousThreads = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(threads);
         try (NDManager root = NDManager.newBaseManager()) {
             RecurrentNet net = new RecurrentNet(config, codec.size());
             net.initialize(root, config.batchSize(), config.sequenceLength(), RecurrentNet.seeded(config));
@@ -136,6 +146,8 @@ public final class RecurrentTrainer {
             }
             RecurrentLanguageModel.save(outputDir, config, codec, net);
             return new Result(trainLoss, validationLoss, step);
+        } finally {
+            JniUtils.setNumThreads(previousThreads);
         }
     }
 

@@ -20,7 +20,7 @@ public final class CorpusSource implements SongSource {
     private final int maxSongsPerArtist;
 
     /**
-     * @param artists           the artists to keep, in this order; empty keeps every artist, in corpus order
+     * @param artists           the artists to keep, in this order (an empty list is refused: a dataset of nobody)
      * @param maxSongsPerArtist at most this many songs of each artist, the first ones of the corpus
      */
     public CorpusSource(Path corpusFile, List<String> artists, int maxSongsPerArtist) {
@@ -34,11 +34,18 @@ public final class CorpusSource implements SongSource {
         return songs();
     }
 
-    /** The filtered songs: artist order as configured (else as in the corpus), then corpus order. */
+    /** The filtered songs: artist order as configured, then corpus order. */
     public List<Song> songs() throws IOException {
         Map<String, List<Song>> byArtist = new LinkedHashMap<>();
         for (Song song : SongsJsonl.read(corpusFile)) {
             byArtist.computeIfAbsent(song.artist(), a -> new ArrayList<>()).add(song);
+        }
+        if (byArtist.isEmpty()) {
+            throw InputException.at(corpusFile, "no songs in the corpus: a dataset needs at least one song");
+        }
+        if (artists.isEmpty()) {
+            throw ConfigException.of("lyrics.scrape.artists", "empty",
+                    "list the artists to keep; the corpus " + corpusFile + " has " + byArtist.keySet());
         }
         if (new HashSet<>(artists).size() < artists.size()) {
             throw ConfigException.of("lyrics.scrape.artists", artists, "names an artist twice");
@@ -47,15 +54,12 @@ public final class CorpusSource implements SongSource {
         if (!missing.isEmpty()) {
             throw ConfigException.of("lyrics.scrape.artists", artists,
                     "the corpus " + corpusFile + " has no songs of " + missing
-                            + "; its artists are " + byArtist.keySet() + " (an empty list keeps them all)");
+                            + "; its artists are " + byArtist.keySet());
         }
         List<Song> kept = new ArrayList<>();
-        for (String artist : artists.isEmpty() ? byArtist.keySet() : artists) {
+        for (String artist : artists) {
             List<Song> songs = byArtist.get(artist);
             kept.addAll(songs.subList(0, Math.min(songs.size(), maxSongsPerArtist)));
-        }
-        if (kept.isEmpty()) {
-            throw InputException.at(corpusFile, "no songs in the corpus: a dataset needs at least one song");
         }
         return kept;
     }

@@ -23,6 +23,7 @@ class FinetuneMojoTest {
         mojo.cacheDir = tmp.resolve("cache").toFile();
         mojo.outputDirectory = tmp.resolve("lyrics").toFile();
         mojo.preprocessDirectory = preprocess.toFile();
+        mojo.recurrentThreads = 1;
         mojo.recurrentModels = List.of(models);
         return mojo;
     }

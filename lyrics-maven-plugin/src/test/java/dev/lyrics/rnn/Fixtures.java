@@ -1,7 +1,7 @@
 package dev.lyrics.rnn;
 
 import dev.lyrics.core.Json;
-import dev.lyrics.dataset.LyricsText;
+import dev.lyrics.dataset.SongText;
 import dev.lyrics.dataset.TextUnits;
 import dev.lyrics.dataset.Vocabulary;
 import java.io.IOException;
@@ -22,7 +22,7 @@ final class Fixtures {
     static List<String> songs(String... lyrics) {
         List<String> out = new ArrayList<>();
         for (String l : lyrics) {
-            out.add(LyricsText.song(l));
+            out.add(SongText.block(l));
         }
         return out;
     }

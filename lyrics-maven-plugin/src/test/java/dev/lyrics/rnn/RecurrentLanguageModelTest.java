@@ -27,11 +27,11 @@ class RecurrentLanguageModelTest {
     static void trainTinyModels() throws IOException {
         for (String cell : RecurrentConfig.CELLS) {
             RecurrentConfig config = new RecurrentConfig(null, cell, "char", 8, 16, 2, 0.0, 8, 2, 1, 0.01, 0.0, 1.0, 5, 0.25);
-            new RecurrentTrainer(config, Fixtures.vocab("char", SONGS), Log.SILENT)
+            new RecurrentTrainer(config, Fixtures.vocab("char", SONGS), 1, Log.SILENT)
                     .train(SONGS, Files.createDirectories(tmp.resolve(config.name())));
         }
         RecurrentConfig words = Fixtures.config("lstm", "word");
-        new RecurrentTrainer(words, Fixtures.vocab("word", SONGS), Log.SILENT)
+        new RecurrentTrainer(words, Fixtures.vocab("word", SONGS), 1, Log.SILENT)
                 .train(SONGS, Files.createDirectories(tmp.resolve(words.name())));
     }
 

@@ -25,7 +25,7 @@ class RecurrentTrainerTest {
         List<String> songs = Fixtures.songs("abc".repeat(80), "abc".repeat(80), "abc".repeat(80), "abc".repeat(80));
         RecurrentConfig config = new RecurrentConfig(null, "lstm", "char", 8, 32, 1, 0.0, 32, 4, 25, 0.02, 0.0, 1.0, 1, 0.25);
 
-        RecurrentTrainer.Result result = new RecurrentTrainer(config, Fixtures.vocab("char", songs), Log.SILENT)
+        RecurrentTrainer.Result result = new RecurrentTrainer(config, Fixtures.vocab("char", songs), 1, Log.SILENT)
                 .train(songs, tmp);
 
         assertTrue(result.trainLoss() < 0.05, "train loss " + result.trainLoss());
@@ -42,8 +42,8 @@ class RecurrentTrainerTest {
         RecurrentConfig config = new RecurrentConfig(null, "gru", "char", 8, 16, 2, 0.2, 8, 2, 2, 0.01, 0.01, 0.5, 11, 0.25);
         UnitCodec codec = Fixtures.vocab("char", songs);
 
-        new RecurrentTrainer(config, codec, Log.SILENT).train(songs, Files.createDirectories(tmp.resolve("a")));
-        new RecurrentTrainer(config, codec, Log.SILENT).train(songs, Files.createDirectories(tmp.resolve("b")));
+        new RecurrentTrainer(config, codec, 1, Log.SILENT).train(songs, Files.createDirectories(tmp.resolve("a")));
+        new RecurrentTrainer(config, codec, 1, Log.SILENT).train(songs, Files.createDirectories(tmp.resolve("b")));
 
         assertEquals(losses(tmp.resolve("a")), losses(tmp.resolve("b")));
         assertArrayEquals(Files.readAllBytes(tmp.resolve("a/model.safetensors")), Files.readAllBytes(tmp.resolve("b/model.safetensors")));
@@ -52,7 +52,7 @@ class RecurrentTrainerTest {
     @Test
     void lossLogHasTrainAndValidationLinesPerEpoch() throws IOException {
         List<String> songs = Fixtures.songs("one two three", "four five six", "seven eight", "nine ten");
-        new RecurrentTrainer(Fixtures.config("rnn", "word"), Fixtures.vocab("word", songs), Log.SILENT).train(songs, tmp);
+        new RecurrentTrainer(Fixtures.config("rnn", "word"), Fixtures.vocab("word", songs), 1, Log.SILENT).train(songs, tmp);
 
         List<String> lines = Files.readAllLines(tmp.resolve("loss.jsonl"));
         List<String> splits = new ArrayList<>();

@@ -45,10 +45,10 @@ class CorpusSourceTest {
     }
 
     @Test
-    void anEmptyListKeepsEveryArtistInCorpusOrder() throws IOException {
-        List<Song> songs = new CorpusSource(corpus, List.of(), 100).songs();
-        assertEquals(List.of("Asaph: Psalm 50", "Asaph: Psalm 73", "David: Psalm 3", "David: Psalm 4", "David: Psalm 5",
-                "Moses: Psalm 90"), titles(songs));
+    void anEmptyArtistListFailsAndNamesTheArtistsThereAre() {
+        ConfigException e = assertThrows(ConfigException.class, () -> new CorpusSource(corpus, List.of(), 100).songs());
+        assertTrue(e.getMessage().contains("lyrics.scrape.artists"), e.getMessage());
+        assertTrue(e.getMessage().contains("[Asaph, David, Moses]"), e.getMessage());
     }
 
     @Test

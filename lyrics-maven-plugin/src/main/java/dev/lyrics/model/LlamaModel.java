@@ -1,0 +1,416 @@
+package dev.lyrics.model;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.SplittableRandom;
+import java.util.TreeMap;
+
+/**
+ * A Llama / Mistral decoder with the math and tensor names of transformers' LlamaForCausalLM and
+ * MistralForCausalLM: token embedding, pre-norm decoder layers (RMSNorm, attention with half-split
+ * rotary embeddings and grouped-query heads, SwiGLU MLP), a final RMSNorm and the lm_head.
+ *
+ * <p>Every weight belongs to the model's NDManager. Every array a forward pass makes belongs to the
+ * manager of the input ids (a per-step sub-manager at the caller), so closing that manager frees
+ * the step: operations here always put an activation first, never a weight, because DJL puts a
+ * result in its first operand's manager.
+ */
+public final class LlamaModel implements AutoCloseable {
+    /** The projections of a decoder layer, by the names peft's target_modules use. */
+    public static final List<String> PROJECTIONS =
+            List.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj");
+
+    /**
+     * A bias-free linear map y = x W^T, W stored [out, in] as nn.Linear does. Fine-tuning replaces
+     * a model's projections with wrappers (LoRA adds a low-rank delta to the output).
+     */
+    public interface Projection {
+        /** (..., in) -> (..., out) */
+        NDArray forward(NDArray x);
+    }
+
+    /** The plain projection: one fused libtorch linear call. */
+    public record Linear(NDArray weight) implements Projection {
+        @Override
+        public NDArray forward(NDArray x) {
+            return x.getNDArrayInternal().linear(x, weight, null).singletonOrThrow();
+        }
+    }
+
+    private final LlamaConfig config;
+    private final NDManager manager;
+    private final DataType dtype;
+    private final SortedMap<String, NDArray> weights;
+    private final NDArray embedTokens;
+    private final List<DecoderLayer> layers = new ArrayList<>();
+    private final NDArray norm;
+    private final Projection lmHead;
+    private final float[] inverseFrequencies;
+    private final float attentionScale;
+
+    /** One decoder layer: x + attn(norm(x)), then x + mlp(norm(x)). */
+    private static final class DecoderLayer {
+        final NDArray inputLayernorm;
+        final NDArray postAttentionLayernorm;
+        Projection qProj;
+        Projection kProj;
+        Projection vProj;
+        Projection oProj;
+        Projection gateProj;
+        Projection upProj;
+        Projection downProj;
+
+        DecoderLayer(Map<String, NDArray> weights, String prefix) {
+            inputLayernorm = weights.get(prefix + "input_layernorm.weight");
+            postAttentionLayernorm = weights.get(prefix + "post_attention_layernorm.weight");
+            for (String projection : PROJECTIONS) {
+                set(projection, new Linear(weights.get(prefix + modulePath(projection) + ".weight")));
+            }
+        }
+
+        Projection get(String projection) {
+            return switch (projection) {
+                case "q_proj" -> qProj;
+                case "k_proj" -> kProj;
+                case "v_proj" -> vProj;
+                case "o_proj" -> oProj;
+                case "gate_proj" -> gateProj;
+                case "up_proj" -> upProj;
+                case "down_proj" -> downProj;
+                default -> throw new IllegalArgumentException("no projection " + projection);
+            };
+        }
+
+        void set(String projection, Projection value) {
+            switch (projection) {
+                case "q_proj" -> qProj = value;
+                case "k_proj" -> kProj = value;
+                case "v_proj" -> vProj = value;
+                case "o_proj" -> oProj = value;
+                case "gate_proj" -> gateProj = value;
+                case "up_proj" -> upProj = value;
+                case "down_proj" -> downProj = value;
+                default -> throw new IllegalArgumentException("no projection " + projection);
+            }
+        }
+    }
+
+    private LlamaModel(LlamaConfig config, NDManager manager, DataType dtype, SortedMap<String, NDArray> weights) {
+        this.config = config;
+        this.manager = manager;
+        this.dtype = dtype;
+        this.weights = Collections.unmodifiableSortedMap(weights);
+        embedTokens = weights.get("model.embed_tokens.weight");
+        for (int i = 0; i < config.numHiddenLayers(); i++) {
+            layers.add(new DecoderLayer(weights, "model.layers." + i + "."));
+        }
+        norm = weights.get("model.norm.weight");
+        lmHead = new Linear(config.tieWordEmbeddings() ? embedTokens : weights.get("lm_head.weight"));
+        int half = config.headDim() / 2;
+        inverseFrequencies = new float[half];
+        for (int i = 0; i < half; i++) {
+            inverseFrequencies[i] = (float) (1.0 / Math.pow(config.ropeTheta(), 2.0 * i / config.headDim()));
+        }
+        attentionScale = (float) (1.0 / Math.sqrt(config.headDim()));
+    }
+
+    /** Loads a Hugging Face model directory (config.json and safetensors weights). */
+    public static LlamaModel load(Path dir, Device device, DataType dtype) throws IOException {
+        LlamaConfig config = LlamaConfig.read(dir.resolve(HfCheckpoint.CONFIG));
+        NDManager manager = NDManager.newBaseManager(device, Torch.ENGINE);
+        try {
+            return new LlamaModel(config, manager, dtype, HfCheckpoint.loadTensors(dir, config, manager, dtype));
+        } catch (RuntimeException | IOException e) {
+            manager.close();
+            throw e;
+        }
+    }
+
+    /** A freshly initialised model as transformers does it: N(0, initializer_range) matrices, norms of ones. */
+    public static LlamaModel initialize(LlamaConfig config, long seed, Device device, DataType dtype) {
+        Torch.engine();
+        NDManager manager = NDManager.newBaseManager(device, Torch.ENGINE);
+        SplittableRandom random = new SplittableRandom(seed);
+        SortedMap<String, NDArray> weights = new TreeMap<>();
+        for (Map.Entry<String, long[]> entry : config.tensorShapes().entrySet()) {
+            Shape shape = new Shape(entry.getValue());
+            float[] values = new float[Math.toIntExact(shape.size())];
+            if (shape.dimension() == 1) {
+                Arrays.fill(values, 1f);
+            } else {
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) (random.nextGaussian() * config.initializerRange());
+                }
+            }
+            NDArray weight = manager.create(values, shape);
+            weights.put(entry.getKey(), dtype == DataType.FLOAT32 ? weight : convert(weight, dtype));
+        }
+        return new LlamaModel(config, manager, dtype, weights);
+    }
+
+    private static NDArray convert(NDArray weight, DataType dtype) {
+        try (weight) {
+            return weight.toType(dtype, false);
+        }
+    }
+
+    public LlamaConfig config() {
+        return config;
+    }
+
+    public DataType dtype() {
+        return dtype;
+    }
+
+    public Device device() {
+        return manager.getDevice();
+    }
+
+    /** The manager that owns the weights; per-step work belongs in a sub-manager of it. */
+    public NDManager manager() {
+        return manager;
+    }
+
+    /** The base weights by transformers name (a tied lm_head is not listed twice). */
+    public SortedMap<String, NDArray> parameters() {
+        return weights;
+    }
+
+    /** The module names of every projection ("model.layers.0.self_attn.q_proj"), in layer order. */
+    public List<String> projectionNames() {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < layers.size(); i++) {
+            for (String projection : PROJECTIONS) {
+                names.add("model.layers." + i + "." + modulePath(projection));
+            }
+        }
+        return names;
+    }
+
+    /** The projection behind a module name of {@link #projectionNames()}. */
+    public Projection projection(String moduleName) {
+        return layers.get(layerIndex(moduleName)).get(projectionOf(moduleName));
+    }
+
+    /** Replaces a projection (a fine-tuning wrapper around the one it had). */
+    public void setProjection(String moduleName, Projection projection) {
+        layers.get(layerIndex(moduleName)).set(projectionOf(moduleName), projection);
+    }
+
+    /** "q_proj" -> "self_attn.q_proj", "up_proj" -> "mlp.up_proj". */
+    public static String modulePath(String projection) {
+        return (PROJECTIONS.indexOf(projection) < 4 ? "self_attn." : "mlp.") + projection;
+    }
+
+    private int layerIndex(String moduleName) {
+        String[] parts = moduleName.split("\\.");
+        if (parts.length != 5 || !parts[0].equals("model") || !parts[1].equals("layers")
+                || !moduleName.endsWith(modulePath(parts[4]))) {
+            throw new IllegalArgumentException("not a projection module name: " + moduleName);
+        }
+        return Integer.parseInt(parts[2]);
+    }
+
+    private static String projectionOf(String moduleName) {
+        return moduleName.substring(moduleName.lastIndexOf('.') + 1);
+    }
+
+    /** Logits of every position for ids (B, T): (B, T, vocab) float32, no padding, no cache. */
+    public NDArray forward(NDArray ids) {
+        return logits(hiddenStates(ids, null, null));
+    }
+
+    /**
+     * The final-norm hidden states (B, T, hidden) of ids (B, T) int64.
+     *
+     * @param padding (B, past + T) with 1 for real tokens and 0 for padding, or null for none
+     * @param cache   null, or decoding state that this call reads and extends by T positions
+     */
+    public NDArray hiddenStates(NDArray ids, NDArray padding, KvCache cache) {
+        long past = cache == null ? 0 : cache.length;
+        long t = ids.getShape().get(1);
+        NDManager scope = ids.getManager();
+        NDArray[] rotary = rotary(scope, past, t);
+        NDArray mask = attentionMask(scope, past, t, padding);
+        // (B, T) -> (B, T, hidden)
+        NDArray x = ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        for (int i = 0; i < layers.size(); i++) {
+            DecoderLayer layer = layers.get(i);
+            x = x.add(attention(layer, rmsNorm(x, layer.inputLayernorm), rotary, mask, cache, i));
+            x = x.add(mlp(layer, rmsNorm(x, layer.postAttentionLayernorm)));
+        }
+        if (cache != null) {
+            cache.length += t;
+        }
+        return rmsNorm(x, norm);
+    }
+
+    /** lm_head: (..., hidden) -> (..., vocab), in float32 whatever the model's dtype. */
+    public NDArray logits(NDArray hidden) {
+        NDArray logits = lmHead.forward(hidden);
+        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+    }
+
+    /**
+     * log p(target) at every position (B, T) from logits (B, T, vocab) and targets (B, T) int64:
+     * log-softmax and gather. DJL's softmax cross-entropy has no ignore-index, so callers weight
+     * this by their own loss mask.
+     */
+    public static NDArray targetLogProbs(NDArray logits, NDArray targets) {
+        return logits.logSoftmax(-1).gather(targets.expandDims(-1), -1).squeeze(-1);
+    }
+
+    /** x * rsqrt(mean(x^2) + eps) * weight, computed in float32 as transformers does. */
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray normed = x32.mul(x32.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).pow(-0.5));
+        return (normed.getDataType() == dtype ? normed : normed.toType(dtype, false)).mul(weight);
+    }
+
+    /** cos and sin (T, headDim) of positions past .. past+T-1, the frequencies repeated for both halves. */
+    private NDArray[] rotary(NDManager scope, long past, long t) {
+        NDArray positions = scope.arange((float) past, (float) (past + t)).reshape(t, 1);
+        NDArray frequencies = positions.mul(scope.create(inverseFrequencies).reshape(1, -1));
+        NDArray angles = NDArrays.concat(new NDList(frequencies, frequencies), -1);
+        return new NDArray[] {angles.cos().toType(dtype, false), angles.sin().toType(dtype, false)};
+    }
+
+    /** x * cos + rotate_half(x) * sin, where rotate_half(x) = cat(-x2, x1) for the halves of the last axis. */
+    private static NDArray applyRotary(NDArray x, NDArray[] rotary) {
+        NDList halves = x.split(2, x.getShape().dimension() - 1);
+        NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), -1);
+        return x.mul(rotary[0]).add(rotated.mul(rotary[1]));
+    }
+
+    /**
+     * Additive mask (B or 1, 1, 1, T, past + T): 0 where query i may attend key j (causal, within
+     * the sliding window, not padding), the dtype's lowest value elsewhere (finite, so a row with
+     * nothing visible gives a uniform softmax rather than NaN). Null when every key is visible.
+     */
+    private NDArray attentionMask(NDManager scope, long past, long t, NDArray padding) {
+        long keys = past + t;
+        boolean windowed = config.slidingWindow() > 0 && keys > config.slidingWindow();
+        if (t == 1 && padding == null && !windowed) {
+            return null;
+        }
+        NDArray query = scope.arange((int) past, (int) keys).reshape(t, 1);
+        NDArray key = scope.arange(0, (int) keys).reshape(1, keys);
+        NDArray visible = key.lte(query);
+        if (windowed) {
+            visible = visible.logicalAnd(key.gt(query.sub(config.slidingWindow())));
+        }
+        visible = visible.reshape(1, 1, 1, t, keys);
+        if (padding != null) {
+            visible = visible.logicalAnd(padding.toType(DataType.BOOLEAN, false)
+                    .reshape(padding.getShape().get(0), 1, 1, 1, keys));
+        }
+        float lowest = dtype == DataType.FLOAT16 ? -65504f : -Float.MAX_VALUE;
+        // visible -> (1 - 1) * lowest = 0, hidden -> (0 - 1) * -lowest = lowest (DJL's where does not broadcast)
+        return visible.toType(dtype, false).sub(1f).mul(-lowest);
+    }
+
+    /**
+     * Grouped-query attention. Query heads are grouped by the key/value head they share (the head
+     * order of repeat_interleave), so each key/value head serves its whole group in one matrix
+     * product instead of being copied per query head.
+     */
+    private NDArray attention(DecoderLayer layer, NDArray x, NDArray[] rotary, NDArray mask, KvCache cache,
+                              int index) {
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        long kvHeads = config.numKeyValueHeads();
+        long groups = config.numAttentionHeads() / kvHeads;
+        long headDim = config.headDim();
+        // (B, T, heads * headDim) -> (B, T, kvHeads, groups, headDim) -> (B, kvHeads, groups, T, headDim)
+        NDArray q = applyRotary(layer.qProj.forward(x).reshape(b, t, kvHeads, groups, headDim)
+                .transpose(0, 2, 3, 1, 4), rotary);
+        // (B, T, kvHeads * headDim) -> (B, T, kvHeads, headDim) -> (B, kvHeads, T, headDim)
+        NDArray k = applyRotary(layer.kProj.forward(x).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3), rotary);
+        NDArray v = layer.vProj.forward(x).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
+        if (cache != null) {
+            k = cache.append(cache.keys, index, k);
+            v = cache.append(cache.values, index, v);
+        }
+        long keys = k.getShape().get(2);
+        // (B, kvHeads, groups * T, headDim) @ (B, kvHeads, headDim, keys) -> (B, kvHeads, groups, T, keys)
+        NDArray scores = q.mul(attentionScale).reshape(b, kvHeads, groups * t, headDim)
+                .matMul(k.transpose(0, 1, 3, 2)).reshape(b, kvHeads, groups, t, keys);
+        if (mask != null) {
+            scores = scores.add(mask);
+        }
+        // (B, kvHeads, groups * T, keys) @ (B, kvHeads, keys, headDim) -> (B, kvHeads, groups, T, headDim)
+        NDArray out = scores.softmax(-1).reshape(b, kvHeads, groups * t, keys).matMul(v)
+                .reshape(b, kvHeads, groups, t, headDim);
+        // -> (B, T, kvHeads, groups, headDim) -> (B, T, heads * headDim)
+        return layer.oProj.forward(out.transpose(0, 3, 1, 2, 4).reshape(b, t, kvHeads * groups * headDim));
+    }
+
+    /** SwiGLU: down(silu(gate(x)) * up(x)). */
+    private static NDArray mlp(DecoderLayer layer, NDArray x) {
+        NDArray gate = layer.gateProj.forward(x);
+        NDArray silu = gate.mul(gate.getNDArrayInternal().sigmoid());
+        return layer.downProj.forward(silu.mul(layer.upProj.forward(x)));
+    }
+
+    /** Starts an empty key/value cache for incremental decoding. */
+    public KvCache newCache() {
+        return new KvCache(manager.newSubManager(), layers.size());
+    }
+
+    /**
+     * Rotated keys and values of every layer for the positions read so far, so each decoding step
+     * computes attention for the new positions only. Its arrays outlive the per-step managers.
+     */
+    public static final class KvCache implements AutoCloseable {
+        private final NDManager manager;
+        private final NDArray[] keys;
+        private final NDArray[] values;
+        private long length;
+
+        private KvCache(NDManager manager, int layers) {
+            this.manager = manager;
+            this.keys = new NDArray[layers];
+            this.values = new NDArray[layers];
+        }
+
+        /** Positions read so far. */
+        public long length() {
+            return length;
+        }
+
+        /** Appends (B, kvHeads, T, headDim) along the positions axis; returns every position so far. */
+        private NDArray append(NDArray[] store, int layer, NDArray latest) {
+            NDArray all = store[layer] == null ? latest : NDArrays.concat(new NDList(store[layer], latest), 2);
+            all.attach(manager);
+            if (store[layer] != null) {
+                store[layer].close();
+            }
+            store[layer] = all;
+            return all;
+        }
+
+        @Override
+        public void close() {
+            manager.close();
+        }
+    }
+
+    @Override
+    public void close() {
+        manager.close();
+    }
+}

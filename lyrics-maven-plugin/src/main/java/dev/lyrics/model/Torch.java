@@ -1,0 +1,61 @@
+package dev.lyrics.model;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import dev.lyrics.core.ConfigException;
+
+/**
+ * The one door to DJL's PyTorch engine: offline, with a fixed thread count, and the translation
+ * of the lyrics.device / lyrics.dtype parameters into DJL's device and data type.
+ */
+public final class Torch {
+    public static final String ENGINE = "PyTorch";
+
+    private Torch() {}
+
+    /**
+     * The PyTorch engine, loaded from the native jar on the class path (never downloaded).
+     * Thread counts only take effect before the engine's first use in this JVM.
+     *
+     * @param threads intra-op threads, 0 for libtorch's default (one per core)
+     */
+    public static synchronized Engine engine(int threads) {
+        // offline: a missing native library must fail fast, not hang on a download
+        System.setProperty("ai.djl.offline", "true");
+        if (threads > 0) {
+            System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
+        }
+        // one inter-op thread: the model's ops run one after another, parallel work is intra-op
+        System.setProperty("ai.djl.pytorch.num_interop_threads", "1");
+        return Engine.getEngine(ENGINE);
+    }
+
+    public static Engine engine() {
+        return engine(0);
+    }
+
+    /** auto (a GPU when there is one), cpu or gpu; the property names the parameter for errors. */
+    public static Device device(String name, String property) {
+        Engine engine = engine();
+        return switch (name) {
+            case "auto" -> engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
+            case "cpu" -> Device.cpu();
+            case "gpu" -> {
+                ConfigException.require(engine.getGpuCount() > 0, property, name,
+                        "no CUDA device is visible to libtorch (run with -Pgpu on a GPU machine, or use auto/cpu)");
+                yield Device.gpu();
+            }
+            default -> throw ConfigException.of(property, name, "must be auto, cpu or gpu");
+        };
+    }
+
+    /** float32 or float16 (half precision is for GPUs: libtorch's CPU kernels are slow or missing in it). */
+    public static DataType dtype(String name, String property) {
+        return switch (name) {
+            case "float32" -> DataType.FLOAT32;
+            case "float16" -> DataType.FLOAT16;
+            default -> throw ConfigException.of(property, name, "must be float32 or float16");
+        };
+    }
+}
