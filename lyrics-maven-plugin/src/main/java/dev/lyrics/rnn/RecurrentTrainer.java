@@ -23,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -43,6 +42,9 @@ import java.util.TreeMap;
 public final class RecurrentTrainer {
     /** The losses of the last epoch. */
     public record Result(double trainLoss, double validationLoss, int steps) {}
+
+    /** &lt;pad&gt;, which preprocess's vocabularies give id 0; padding is masked out of the loss. */
+    private static final int PAD_ID = 0;
 
     private final RecurrentConfig config;
     private final UnitCodec codec;
@@ -90,13 +92,11 @@ public final class RecurrentTrainer {
         List<List<SongChunks.Step>> epochs = new ArrayList<>();
         long totalSteps = 0;
         for (int e = 0; e < config.epochs(); e++) {
-            List<int[]> order = new ArrayList<>(training);
-            Collections.shuffle(order, shuffle);
-            epochs.add(SongChunks.layout(order, config.batchSize(), config.sequenceLength(), 0));
+            epochs.add(SongChunks.layout(training, config.batchSize(), config.sequenceLength(), PAD_ID, shuffle));
             totalSteps += epochs.get(e).size();
         }
         List<SongChunks.Step> validationSteps =
-                SongChunks.layout(validation, config.batchSize(), config.sequenceLength(), 0);
+                SongChunks.layout(validation, config.batchSize(), config.sequenceLength(), PAD_ID, null);
         log.info(String.format(Locale.ROOT, "%s: %s %s, %d songs for training, %d held out for validation, "
                         + "vocabulary %d, %d steps", label, config.cell(), config.level(), training.size(),
                 validation.size(), codec.size(), totalSteps));
