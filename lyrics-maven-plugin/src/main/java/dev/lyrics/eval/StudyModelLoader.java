@@ -1,12 +1,12 @@
 package dev.lyrics.eval;
 
-import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import dev.lyrics.model.Torch;
 import dev.lyrics.rnn.RecurrentLanguageModel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * Opens the project's own models for lyrics:perplexity.
@@ -48,11 +48,6 @@ public final class StudyModelLoader implements ModelLoader {
 
     @Override
     public SortedMap<String, String> environment() {
-        Engine engine = Engine.getInstance();
-        SortedMap<String, String> environment = new TreeMap<>();
-        environment.put("engine", engine.getEngineName() + " " + engine.getVersion());
-        environment.put("device", engine.defaultDevice().toString());
-        environment.put("dtype", "float32");
-        return environment;
+        return Torch.environment(Torch.engine().defaultDevice(), DataType.FLOAT32);
     }
 }

@@ -12,6 +12,7 @@ import dev.lyrics.core.Json;
 import dev.lyrics.eval.Decoder;
 import dev.lyrics.eval.LanguageModel;
 import dev.lyrics.eval.ScoredText;
+import dev.lyrics.model.Torch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -74,7 +75,7 @@ public final class RecurrentLanguageModel implements LanguageModel {
         RecurrentConfig config = Json.MAPPER.readValue(dir.resolve(CONFIG).toFile(), RecurrentConfig.class);
         UnitCodec codec = UnitCodec.read(config.level(), dir.resolve(VOCAB));
         SortedMap<String, F32Safetensors.Tensor> tensors = F32Safetensors.read(dir.resolve(WEIGHTS));
-        NDManager manager = NDManager.newBaseManager();
+        NDManager manager = Torch.engine().newBaseManager();
         try {
             RecurrentNet net = new RecurrentNet(config, codec.size());
             net.initialize(manager, 1, 1, name -> (m, shape, dataType) -> {

@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
@@ -17,6 +18,7 @@ import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
 import dev.lyrics.core.Progress;
+import dev.lyrics.model.Torch;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -67,12 +69,7 @@ public final class RecurrentTrainer {
 
     /** Engine, device and data type the models are trained with, for the stage's cache key. */
     public static SortedMap<String, String> environment() {
-        Engine engine = Engine.getInstance();
-        SortedMap<String, String> env = new TreeMap<>();
-        env.put("engine", engine.getEngineName() + " " + engine.getVersion());
-        env.put("device", engine.defaultDevice().toString());
-        env.put("dtype", "float32");
-        return env;
+        return Torch.environment(Torch.engine().defaultDevice(), DataType.FLOAT32);
     }
 
     /** Trains on the songs (each as in train_lyrics.txt) and writes the outputs into {@code outputDir}. */
@@ -103,10 +100,10 @@ public final class RecurrentTrainer {
 
         Path lossFile = outputDir.resolve("loss.jsonl");
         Files.writeString(lossFile, "", StandardCharsets.UTF_8);
-        Engine.getInstance().setRandomSeed(config.seed());
+        Torch.engine().setRandomSeed(config.seed());
         int previousThreads = JniUtils.getNumThreads();
         JniUtils.setNumThreads(threads);
-        try (NDManager root = NDManager.newBaseManager()) {
+        try (NDManager root = Torch.engine().newBaseManager()) {
             RecurrentNet net = new RecurrentNet(config, codec.size());
             net.initialize(root, config.batchSize(), config.sequenceLength(), RecurrentNet.seeded(config));
             Optimizer adamW = Optimizer.adamW()
