@@ -1,20 +1,22 @@
 package dev.lyrics.eval;
 
-import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import dev.lyrics.model.Torch;
+import dev.lyrics.rnn.RecurrentLanguageModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * Opens the project's own models for lyrics:perplexity.
  *
- * <p>NOT WIRED YET: the transformer (dev.lyrics.model, branch model) and the recurrent models
- * (dev.lyrics.rnn.RecurrentLanguageModel, branch rnn) are not in main. Wiring is the two methods
- * below. The transformer: open the base checkpoint, apply the adapter when there is one, score
+ * <p>The recurrent models are {@code RecurrentLanguageModel.load(stageDir)}. NOT WIRED YET: the
+ * transformer (dev.lyrics.model). Wiring it: open the base checkpoint, apply the adapter when there is one, score
  * with this loader's context and stride, make {@link LanguageModel#window()} return the window it
  * scores with (context 0 resolved to the model's max_position_embeddings, stride 0 to half the
  * context), and implement {@link LanguageModel#score(java.util.List)} batched, without gradients,
- * in an NDManager scope per batch. The recurrent models: {@code RecurrentLanguageModel.load(stageDir)}.
+ * in an NDManager scope per batch.
  */
 public final class StudyModelLoader implements ModelLoader {
     private final int contextLength;
@@ -37,17 +39,15 @@ public final class StudyModelLoader implements ModelLoader {
 
     @Override
     public LanguageModel recurrent(String name, Path stageDir) {
-        throw new IllegalStateException("lyrics:perplexity cannot open " + name + " yet: StudyModelLoader.recurrent is"
-                + " not wired to dev.lyrics.rnn.RecurrentLanguageModel.load");
+        try {
+            return RecurrentLanguageModel.load(stageDir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read recurrent model " + name + " from " + stageDir, e);
+        }
     }
 
     @Override
     public SortedMap<String, String> environment() {
-        Engine engine = Engine.getInstance();
-        SortedMap<String, String> environment = new TreeMap<>();
-        environment.put("engine", engine.getEngineName() + " " + engine.getVersion());
-        environment.put("device", engine.defaultDevice().toString());
-        environment.put("dtype", "float32");
-        return environment;
+        return Torch.environment(Torch.engine().defaultDevice(), DataType.FLOAT32);
     }
 }
