@@ -2,8 +2,8 @@ import groovy.json.JsonSlurper
 
 def log = new File(basedir, 'build.log').text
 def builds = log.split(/BUILD SUCCESS/)
-assert builds.length >= 4 : "expected three successful builds in build.log"
-def (first, second, third) = [builds[0], builds[1], builds[2]]
+assert builds.length >= 5 : "expected four successful builds in build.log"
+def (first, second, third, fourth) = [builds[0], builds[1], builds[2], builds[3]]
 
 assert first =~ /lyrics:finetune runs \(cache [0-9a-f]{12}\): no earlier run recorded/
 assert first =~ /lyrics:finetune \d+ examples, \d+ steps per epoch \(ceil\(\d+ \/ \(2 x 2\)\)\), 2 epochs, \d+ steps/
@@ -14,6 +14,10 @@ assert !(second =~ /runs \(cache/) : "the second build must do no stage work"
 
 assert third =~ /lyrics:scrape up to date/ && third =~ /lyrics:preprocess up to date/
 assert third =~ /lyrics:finetune runs \(cache [0-9a-f]{12}\): parameter lora\.dropout/
+assert third =~ /lyrics:finetune \[rnn-gru-char\] up to date/
+
+assert fourth =~ /lyrics:finetune up to date/
+assert fourth =~ /lyrics:finetune \[rnn-gru-char\] runs \(cache [0-9a-f]{12}\): parameter recurrent\.hiddenSize 8 -> 12/
 
 def out = new File(basedir, 'target/lyrics/finetune')
 ['adapter_config.json', 'adapter_model.safetensors', 'loss.jsonl', 'memory.json', 'training.json'].each {

@@ -7,6 +7,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.lyrics.core.ConfigException;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The one door to DJL's PyTorch engine: offline, with a fixed thread count, and the translation
@@ -47,6 +49,16 @@ public final class Torch {
 
     public static Engine engine() {
         return engine(0);
+    }
+
+    /** Engine, device and dtype as a model stage's cache key records them. */
+    public static SortedMap<String, String> environment(Device device, DataType dtype) {
+        Engine engine = engine();
+        SortedMap<String, String> environment = new TreeMap<>();
+        environment.put("engine", engine.getEngineName() + " " + engine.getVersion());
+        environment.put("device", device.toString());
+        environment.put("dtype", dtype.toString());
+        return environment;
     }
 
     /** auto (a GPU when there is one), cpu or gpu; the property names the parameter for errors. */

@@ -7,20 +7,31 @@ import dev.lyrics.cache.StageSpec;
 import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Log;
 import dev.lyrics.dataset.PromptTemplate;
+import dev.lyrics.dataset.SongText;
 import dev.lyrics.lora.LoraConfig;
+import dev.lyrics.rnn.RecurrentConfig;
+import dev.lyrics.rnn.RecurrentTrainer;
+import dev.lyrics.rnn.UnitCodec;
 import dev.lyrics.train.LoraFinetune;
 import dev.lyrics.train.LoraTrainer;
 import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.SortedMap;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 
 /**
- * Trains the experiment's models: the LoRA fine-tune of the base model on the Alpaca train set,
- * with the study's hyperparameters as defaults. Every model is its own stage with its own cache key.
+ * Trains the experiment's models: the LoRA fine-tune of the base model and the recurrent
+ * language models (RNN, LSTM, GRU on chars or words). Every model is its own stage with its own
+ * cache key, so changing one model's settings retrains that model only.
  */
 @Mojo(name = "finetune", defaultPhase = LifecyclePhase.COMPILE, threadSafe = true)
 public class FinetuneMojo extends AbstractModelMojo {
@@ -30,7 +41,11 @@ public class FinetuneMojo extends AbstractModelMojo {
     @Parameter(property = "lyrics.finetune.skip", defaultValue = "false")
     boolean skipFinetune;
 
-    /** The output directory of lyrics:preprocess: train.json for the LoRA fine-tune. */
+    /** Skips the recurrent models (the LoRA fine-tune still runs). */
+    @Parameter(property = "lyrics.finetune.recurrent.skip", defaultValue = "false")
+    boolean skipRecurrent;
+
+    /** The output directory of lyrics:preprocess: train.json, train_lyrics.txt, vocab_char.json, vocab_word.json. */
     @Parameter(property = "lyrics.finetune.preprocessDirectory", defaultValue = "${project.build.directory}/lyrics/preprocess")
     File preprocessDirectory;
 
@@ -123,6 +138,18 @@ public class FinetuneMojo extends AbstractModelMojo {
     @Parameter(property = "lyrics.finetune.checkpointSteps", defaultValue = "5")
     int checkpointSteps;
 
+    /** PyTorch threads for the recurrent models: one is fastest for small models on shared cores. */
+    @Parameter(property = "lyrics.finetune.recurrent.threads", defaultValue = "1")
+    int recurrentThreads;
+
+    /**
+     * The recurrent language models, one &lt;recurrentModel&gt; each (cell, level, embeddingSize,
+     * hiddenSize, layers, dropout, sequenceLength, batchSize, epochs, learningRate, weightDecay,
+     * clipNorm, seed, validationFraction, optional name); each trains into target/lyrics/&lt;name&gt;/.
+     */
+    @Parameter
+    List<RecurrentModel> recurrentModels;
+
     @Override
     protected String goal() {
         return "finetune";
@@ -135,20 +162,30 @@ public class FinetuneMojo extends AbstractModelMojo {
 
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
-        if (skipLora) {
+        // every setting of every model is checked before any model trains
+        LoraStage lora = skipLora ? null : loraStage();
+        List<RecurrentConfig> recurrent = skipRecurrent ? List.of() : checkedRecurrentModels();
+        if (lora == null) {
             log.info("lyrics:finetune LoRA fine-tune skipped");
         } else {
-            runLora(runner, log);
+            runner.run(lora.spec(), context -> LoraFinetune.run(lora.request(), context));
+        }
+        if (skipRecurrent) {
+            log.info("lyrics:finetune recurrent models skipped");
+        } else {
+            runRecurrentModels(runner, log, recurrent);
         }
     }
 
-    /** Checks every LoRA parameter and the inputs, then runs the fine-tune stage. */
-    private void runLora(StageRunner runner, Log log) throws Exception {
+    /** The LoRA fine-tune's cache spec and the request its work runs. */
+    private record LoraStage(StageSpec spec, LoraFinetune.Request request) {}
+
+    /** Checks every LoRA parameter and the inputs, and builds the fine-tune stage. */
+    private LoraStage loraStage() throws IOException {
         LoraTrainer.Settings settings = loraSettings().validate(LoraFinetune.PREFIX);
         PromptTemplate template = promptTemplate();
         Path trainFile = preprocessDirectory.toPath().resolve("train.json");
-        ConfigException.require(Files.isRegularFile(trainFile), "lyrics.finetune.preprocessDirectory", preprocessDirectory,
-                "has no train.json; run lyrics:preprocess first or point it at a directory that has");
+        requireInput(trainFile);
         LoraFinetune.checkBaseModel(baseModel.toPath(), "lyrics.baseModel");
         Device resolvedDevice = device();
         DataType resolvedDtype = dtype();
@@ -177,9 +214,8 @@ public class FinetuneMojo extends AbstractModelMojo {
                 .param("trainOnResponsesOnly", trainOnResponsesOnly)
                 .param("checkpointSteps", checkpointSteps);
         environment(spec, resolvedDevice);
-        LoraFinetune.Request request = new LoraFinetune.Request(trainFile, baseModel.toPath(), template, settings,
-                resolvedDevice, resolvedDtype);
-        runner.run(spec.build(), context -> LoraFinetune.run(request, context));
+        return new LoraStage(spec.build(), new LoraFinetune.Request(trainFile, baseModel.toPath(), template, settings,
+                resolvedDevice, resolvedDtype));
     }
 
     LoraTrainer.Settings loraSettings() {
@@ -195,5 +231,66 @@ public class FinetuneMojo extends AbstractModelMojo {
         } catch (IllegalArgumentException e) {
             throw ConfigException.of("lyrics.promptTemplate", "\"" + promptTemplate + "\"", e.getMessage());
         }
+    }
+    /** The recurrent models' settings and inputs, checked. */
+    private List<RecurrentConfig> checkedRecurrentModels() {
+        ConfigException.require(recurrentThreads >= 1, "lyrics.finetune.recurrent.threads", recurrentThreads, "must be at least 1");
+        List<RecurrentConfig> configs = recurrentConfigs();
+        if (!configs.isEmpty()) {
+            requireInput(preprocessDirectory.toPath().resolve("train_lyrics.txt"));
+        }
+        for (RecurrentConfig config : configs) {
+            requireInput(preprocessDirectory.toPath().resolve(config.vocabFileName()));
+        }
+        return configs;
+    }
+
+    private void runRecurrentModels(StageRunner runner, Log log, List<RecurrentConfig> configs) throws Exception {
+        if (configs.isEmpty()) {
+            log.info("lyrics:finetune no <recurrentModels> configured");
+            return;
+        }
+        Path trainText = preprocessDirectory.toPath().resolve("train_lyrics.txt");
+        SortedMap<String, String> environment = RecurrentTrainer.environment();
+        int trained = 0;
+        for (RecurrentConfig config : configs) {
+            Path vocabFile = preprocessDirectory.toPath().resolve(config.vocabFileName());
+            StageSpec.Builder spec = StageSpec.builder("finetune", config.name(), stageDir(config.name()))
+                    .input("train_lyrics.txt", trainText)
+                    .input(config.vocabFileName(), vocabFile);
+            for (Map.Entry<String, Object> setting : config.settings().entrySet()) {
+                spec.param("recurrent." + setting.getKey(), setting.getValue());
+            }
+            environment.forEach(spec::environment);
+            boolean hit = runner.run(spec.build(), context -> {
+                UnitCodec codec = UnitCodec.read(config.level(), vocabFile);
+                List<String> songs = SongText.readLyrics(trainText).stream().map(SongText::block).toList();
+                new RecurrentTrainer(config, codec, recurrentThreads, context.log()).train(songs, context.outputDir());
+            }).hit();
+            trained += hit ? 0 : 1;
+        }
+        log.info("lyrics:finetune recurrent models: " + trained + " trained, " + (configs.size() - trained) + " up to date");
+    }
+
+    /** Every model's settings, checked before any model trains. */
+    private List<RecurrentConfig> recurrentConfigs() {
+        List<RecurrentConfig> configs = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        List<RecurrentModel> models = recurrentModels == null ? List.of() : recurrentModels;
+        for (int i = 0; i < models.size(); i++) {
+            RecurrentConfig config = models.get(i).toConfig();
+            config.validate("<recurrentModel> " + (i + 1) + " (" + config.name() + ")");
+            if (!names.add(config.name())) {
+                throw new ConfigException("recurrent model <recurrentModel> " + (i + 1) + ": the name " + config.name()
+                        + " is used twice; give one of them a distinct <name> in the <recurrentModels> of experiment/pom.xml");
+            }
+            configs.add(config);
+        }
+        return configs;
+    }
+
+    private void requireInput(Path file) {
+        ConfigException.require(Files.isRegularFile(file), "lyrics.finetune.preprocessDirectory", preprocessDirectory,
+                "has no " + file.getFileName() + "; run lyrics:preprocess first or point it at a directory that has");
     }
 }

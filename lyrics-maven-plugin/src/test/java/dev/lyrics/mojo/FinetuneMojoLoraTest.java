@@ -58,6 +58,7 @@ class FinetuneMojoLoraTest {
         mojo.checkpointSteps = 5;
         mojo.device = "cpu";
         mojo.dtype = "float32";
+        mojo.skipRecurrent = true;
         return mojo;
     }
 
