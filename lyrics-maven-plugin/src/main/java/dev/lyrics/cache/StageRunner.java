@@ -62,7 +62,7 @@ public final class StageRunner {
         }
         StageResult result = new StageResult(spec.goal(), spec.name(), key, hit, spec.outputDir(),
                 (System.nanoTime() - start) / 1e9);
-        writeRecord(result);
+        writeRecord(result, spec);
         return result;
     }
 
@@ -141,7 +141,8 @@ public final class StageRunner {
         return DigestUtils.sha256Hex(spec.outputDir().toAbsolutePath().normalize() + "\n" + spec.name());
     }
 
-    private void writeRecord(StageResult result) throws IOException {
+    /** What the report shows of a stage: its key, whether the cache answered, and the parameters that went into the key. */
+    private void writeRecord(StageResult result, StageSpec spec) throws IOException {
         if (recordsDir == null) {
             return;
         }
@@ -151,6 +152,8 @@ public final class StageRunner {
         record.put("key", result.key());
         record.put("hit", result.hit());
         record.put("seconds", Double.parseDouble(String.format(Locale.ROOT, "%.3f", result.seconds())));
+        record.put("params", spec.params());
+        record.put("environment", spec.environment());
         Json.write(recordsDir.resolve(result.name() + ".json"), record);
     }
 }

@@ -55,9 +55,6 @@ public final class Preprocessor {
         }
     }
 
-    /** One record of the study's Alpaca JSON. */
-    public record AlpacaRecord(String instruction, String input, String output) {}
-
     /** Songs, lines, words and code points of lyrics. */
     public record TextStats(long songs, long lines, long words, long chars) {
         static final TextStats NONE = new TextStats(0, 0, 0, 0);
@@ -141,11 +138,11 @@ public final class Preprocessor {
         return records;
     }
 
-    /** Each song as "&lt;|song_start|&gt;\n" + lyrics + "\n&lt;|song_end|&gt;\n". */
+    /** Each song as a {@link SongText} block. */
     public static String plainText(List<Song> songs) {
         StringBuilder sb = new StringBuilder();
         for (Song song : songs) {
-            sb.append(TextUnits.SONG_START).append('\n').append(song.lyrics()).append('\n').append(TextUnits.SONG_END).append('\n');
+            sb.append(SongText.block(song.lyrics()));
         }
         return sb.toString();
     }

@@ -1,5 +1,10 @@
 package dev.lyrics.dataset;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.lyrics.core.InputException;
+import dev.lyrics.core.Json;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -21,9 +26,32 @@ public final class Vocabulary {
     private static final Comparator<String> CODE_POINT_ORDER = Comparator.comparing(s -> s.codePoints().toArray(), Arrays::compare);
 
     private final Map<String, Integer> ids;
+    private final String[] units;
 
     private Vocabulary(Map<String, Integer> ids) {
         this.ids = Collections.unmodifiableMap(ids);
+        this.units = new String[ids.size()];
+        ids.forEach((unit, id) -> {
+            if (id < 0 || id >= units.length || units[id] != null) {
+                throw new IllegalArgumentException("ids are not dense from 0: " + unit + " -> " + id);
+            }
+            units[id] = unit;
+        });
+        for (String special : SPECIALS) {
+            if (!ids.containsKey(special)) {
+                throw new IllegalArgumentException("no " + special);
+            }
+        }
+    }
+
+    /** Reads vocab_char.json or vocab_word.json (unit -> id). */
+    public static Vocabulary read(Path file) throws IOException {
+        Map<String, Integer> ids = Json.MAPPER.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, Integer>>() {});
+        try {
+            return new Vocabulary(ids);
+        } catch (IllegalArgumentException e) {
+            throw InputException.at(file, "not a vocabulary: " + e.getMessage());
+        }
     }
 
     public static Vocabulary build(List<String> units, int minCount) {
@@ -55,6 +83,16 @@ public final class Vocabulary {
 
     public int size() {
         return ids.size();
+    }
+
+    /** The unit's id; {@code <unk>}'s for a unit the vocabulary lacks. */
+    public int id(String unit) {
+        Integer id = ids.get(unit);
+        return id != null ? id : ids.get(TextUnits.UNKNOWN);
+    }
+
+    public String unit(int id) {
+        return units[id];
     }
 
     /** The share of these units (song delimiters excluded) that the vocabulary lacks; 0 for none. */

@@ -2,6 +2,12 @@ package dev.lyrics.eval;
 
 /** Incremental decoding state: the model has read a prompt and every unit accepted since. */
 public interface Decoder extends AutoCloseable {
+    /**
+     * The units of the prompt as the model read it (BOS first, where the model has one). Sampling
+     * counts them as already seen for the repetition penalty, as Hugging Face's generate() does.
+     */
+    int[] promptUnitIds();
+
     /** Unnormalised scores over the vocabulary for the next unit. */
     float[] nextLogits();
 

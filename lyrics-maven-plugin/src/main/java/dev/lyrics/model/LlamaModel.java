@@ -277,7 +277,8 @@ public final class LlamaModel implements AutoCloseable {
     /** x * rsqrt(mean(x^2) + eps) * weight, computed in float32 as transformers does. */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray normed = x32.mul(x32.square().mean(new int[] {-1}, true).add(config.rmsNormEps()).pow(-0.5));
+        NDArray meanSquare = x32.square().mean(new int[] {-1}, true).add(config.rmsNormEps());
+        NDArray normed = x32.mul(meanSquare.pow(Torch.scalar(meanSquare, -0.5)));
         return (normed.getDataType() == dtype ? normed : normed.toType(dtype, false)).mul(weight);
     }
 
@@ -347,7 +348,7 @@ public final class LlamaModel implements AutoCloseable {
         }
         long keys = k.getShape().get(2);
         // (B, kvHeads, groups * T, headDim) @ (B, kvHeads, headDim, keys) -> (B, kvHeads, groups, T, keys)
-        NDArray scores = q.mul(attentionScale).reshape(b, kvHeads, groups * t, headDim)
+        NDArray scores = q.mul(Torch.scalar(q, attentionScale)).reshape(b, kvHeads, groups * t, headDim)
                 .matMul(k.transpose(0, 1, 3, 2)).reshape(b, kvHeads, groups, t, keys);
         if (mask != null) {
             scores = scores.add(mask);

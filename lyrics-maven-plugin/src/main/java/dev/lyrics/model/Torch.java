@@ -2,9 +2,13 @@ package dev.lyrics.model;
 
 import ai.djl.Device;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.lyrics.core.ConfigException;
+import java.util.SortedMap;
+import java.util.TreeMap;
 
 /**
  * The one door to DJL's PyTorch engine: offline, with a fixed thread count, and the translation
@@ -47,6 +51,16 @@ public final class Torch {
         return engine(0);
     }
 
+    /** Engine, device and dtype as a model stage's cache key records them. */
+    public static SortedMap<String, String> environment(Device device, DataType dtype) {
+        Engine engine = engine();
+        SortedMap<String, String> environment = new TreeMap<>();
+        environment.put("engine", engine.getEngineName() + " " + engine.getVersion());
+        environment.put("device", device.toString());
+        environment.put("dtype", dtype.toString());
+        return environment;
+    }
+
     /** auto (a GPU when there is one), cpu or gpu; the property names the parameter for errors. */
     public static Device device(String name, String property) {
         Engine engine = engine();
@@ -69,5 +83,15 @@ public final class Torch {
             case "float16" -> DataType.FLOAT16;
             default -> throw ConfigException.of(property, name, "must be float32 or float16");
         };
+    }
+
+    /**
+     * A scalar for arithmetic inside an autograd graph, in libtorch's own memory, with the manager
+     * and type of {@code like}. DJL's x.mul(Number) wraps the number in a Java direct buffer that it
+     * releases as soon as the call returns, while autograd keeps the scalar for the backward pass:
+     * a garbage collection in between turns the gradients into garbage (NaN or huge values).
+     */
+    public static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, like.getDataType());
     }
 }

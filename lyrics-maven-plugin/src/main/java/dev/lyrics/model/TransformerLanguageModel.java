@@ -110,12 +110,14 @@ public final class TransformerLanguageModel implements LanguageModel {
     private final class CachedDecoder implements Decoder {
         private long[] tokens;
         private int length;
+        private final int promptLength;
         private LlamaModel.KvCache cache;
         private float[] next;
 
         CachedDecoder(long[] prompt) {
             tokens = Arrays.copyOf(prompt, Math.max(16, prompt.length * 2));
             length = prompt.length;
+            promptLength = prompt.length;
             int keep = Math.min(length, window);
             prefill(length - keep);
         }
@@ -135,6 +137,11 @@ public final class TransformerLanguageModel implements LanguageModel {
                 // only the last position's logits are needed: (1, T, hidden) -> (1, 1, hidden)
                 return model.logits(hidden.get(":, -1:, :")).toFloatArray();
             }
+        }
+
+        @Override
+        public int[] promptUnitIds() {
+            return Arrays.stream(tokens, 0, promptLength).mapToInt(Math::toIntExact).toArray();
         }
 
         @Override

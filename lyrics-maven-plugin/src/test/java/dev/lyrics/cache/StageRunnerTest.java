@@ -7,13 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.core.Files2;
-import dev.lyrics.core.Log;
+import dev.lyrics.core.CapturingLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -32,21 +31,8 @@ class StageRunnerTest {
     Path cacheDir;
     Path input;
     Path out;
-    final List<String> lines = Collections.synchronizedList(new ArrayList<>());
-    final Log log = new Log() {
-        @Override
-        public void info(String message) {
-            lines.add("INFO " + message);
-        }
-
-        @Override
-        public void warn(String message) {
-            lines.add("WARN " + message);
-        }
-
-        @Override
-        public void debug(String message) {}
-    };
+    final CapturingLog log = new CapturingLog();
+    final List<String> lines = log.lines;
     final AtomicInteger runs = new AtomicInteger();
 
     @BeforeEach
@@ -243,5 +229,4 @@ class StageRunnerTest {
             return s.count();
         }
     }
-
 }

@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +36,7 @@ class PreprocessorTest {
     static List<Song> songs(Map<String, Integer> songsPerArtist) {
         Random random = new Random(1);
         List<Song> songs = new ArrayList<>();
-        songsPerArtist.forEach((artist, count) -> {
+        new TreeMap<>(songsPerArtist).forEach((artist, count) -> {
             for (int n = 1; n <= count; n++) {
                 StringBuilder lyrics = new StringBuilder();
                 for (int line = 0; line < 6; line++) {

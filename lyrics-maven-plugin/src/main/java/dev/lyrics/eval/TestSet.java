@@ -1,0 +1,37 @@
+package dev.lyrics.eval;
+
+import dev.lyrics.dataset.AlpacaRecord;
+import dev.lyrics.dataset.PromptTemplate;
+import dev.lyrics.dataset.SongText;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The test split in both of its forms: Alpaca records for the transformers, songs of
+ * test_lyrics.txt for the recurrent models. Both hold the same songs, so bits per byte and
+ * per-word perplexity, computed over the lyrics alone, compare every model on the same text.
+ */
+public record TestSet(List<AlpacaRecord> records, PromptTemplate template, List<String> songs) {
+    public TestSet {
+        records = List.copyOf(records);
+        songs = List.copyOf(songs);
+    }
+
+    /** What a model of the family scores, with the lyrics' span marked. */
+    public List<TestText> textsFor(ModelFamily family) {
+        List<TestText> texts = new ArrayList<>();
+        if (family == ModelFamily.TRANSFORMER) {
+            for (int i = 0; i < records.size(); i++) {
+                PromptTemplate.Rendered rendered = template.render(records.get(i));
+                texts.add(new TestText("test.json[" + i + "]", rendered.text(), rendered.responseStart(), rendered.responseEnd()));
+            }
+        } else {
+            for (int i = 0; i < songs.size(); i++) {
+                String lyrics = songs.get(i);
+                int start = SongText.OPENING.length();
+                texts.add(new TestText("test_lyrics.txt song " + (i + 1), SongText.block(lyrics), start, start + lyrics.length()));
+            }
+        }
+        return texts;
+    }
+}

@@ -1,0 +1,257 @@
+package dev.lyrics.mojo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.lyrics.cache.StageRunner;
+import dev.lyrics.cache.StageSpec;
+import dev.lyrics.core.ConfigException;
+import dev.lyrics.core.Files2;
+import dev.lyrics.core.InputException;
+import dev.lyrics.core.Json;
+import dev.lyrics.core.Log;
+import dev.lyrics.dataset.AlpacaRecord;
+import dev.lyrics.dataset.PromptTemplate;
+import dev.lyrics.dataset.SongText;
+import dev.lyrics.eval.ModelCatalog;
+import dev.lyrics.eval.ModelFamily;
+import dev.lyrics.eval.ModelLoader;
+import dev.lyrics.eval.ModelUnderTest;
+import dev.lyrics.eval.PerplexityResults;
+import dev.lyrics.eval.StudyModelLoader;
+import dev.lyrics.generate.CopyIndex;
+import dev.lyrics.generate.Generation;
+import dev.lyrics.generate.LyricText;
+import dev.lyrics.generate.Sample;
+import dev.lyrics.generate.Samples;
+import dev.lyrics.generate.SamplesMarkdown;
+import dev.lyrics.generate.SamplingSettings;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * Samples lyrics per artist from the fine-tuned model (and the base model, for contrast) with the
+ * study's Alpaca prompt, and one text from each recurrent model after "&lt;|song_start|&gt;\n";
+ * measures every text and writes generate/samples.json and samples.md.
+ */
+@Mojo(name = "generate", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
+public class GenerateMojo extends AbstractStageMojo {
+    /** Skips this goal. */
+    @Parameter(property = "lyrics.generate.skip", defaultValue = "false")
+    boolean skipGenerate;
+
+    /** The base checkpoint: a Hugging Face directory (config.json, safetensors, tokenizer.json). */
+    @Parameter(property = "lyrics.baseModel", defaultValue = "${project.basedir}/../data/models/kjv-base")
+    File baseModel;
+
+    /** The stage whose LoRA adapter makes the "finetuned" model; empty samples no fine-tuned model. */
+    @Parameter(property = "lyrics.generate.finetuneStage", defaultValue = "finetune")
+    String finetuneStage;
+
+    /** Also samples the base model with the same prompts and seeds, for contrast. */
+    @Parameter(property = "lyrics.generate.sampleBase", defaultValue = "true")
+    boolean sampleBase;
+
+    /** Recurrent model stages to sample: names, or globs over the stage directories that hold a model. */
+    @Parameter(property = "lyrics.generate.recurrentStages", defaultValue = "rnn-*")
+    List<String> recurrentStages;
+
+    /** The artists to write for, in order; empty takes every artist of the training split. */
+    @Parameter(property = "lyrics.generate.artists")
+    List<String> artists;
+
+    /** The Alpaca template the transformers read, with {instruction}, {input} and {output}; the same as fine-tuning's. */
+    @Parameter(property = "lyrics.promptTemplate", defaultValue = PromptTemplate.STUDY)
+    String promptTemplate;
+
+    /** The prompt's Alpaca instruction. */
+    @Parameter(property = "lyrics.generate.instruction", defaultValue = "Write song lyrics in the requested style.")
+    String instruction;
+
+    /** The prompt's Alpaca input; {artist} is replaced by the artist. */
+    @Parameter(property = "lyrics.generate.inputTemplate", defaultValue = "Help me write a song in the style of {artist}.")
+    String inputTemplate;
+
+    /** Divides the logits; 0 samples greedily. */
+    @Parameter(property = "lyrics.generate.temperature", defaultValue = "0.8")
+    double temperature;
+
+    /** Per-artist temperatures as artist=temperature entries (the study used 0.7 for one artist). */
+    @Parameter(property = "lyrics.generate.artistTemperatures")
+    List<String> artistTemperatures;
+
+    /** Keeps the k most likely units before top-p; 0 keeps all (Hugging Face generate() applies 50 unless told). */
+    @Parameter(property = "lyrics.generate.topK", defaultValue = "50")
+    int topK;
+
+    /** Nucleus sampling: the smallest most-likely set of units whose probability reaches this. */
+    @Parameter(property = "lyrics.generate.topP", defaultValue = "0.9")
+    double topP;
+
+    /** Divides positive and multiplies negative logits of units already in the prompt or the sample. */
+    @Parameter(property = "lyrics.generate.repetitionPenalty", defaultValue = "1.3")
+    double repetitionPenalty;
+
+    /** The most units sampled per text. */
+    @Parameter(property = "lyrics.generate.maxNewTokens", defaultValue = "256")
+    int maxNewTokens;
+
+    /** Every sample's seed is derived from this and the artist. */
+    @Parameter(property = "lyrics.generate.seed", defaultValue = "3407")
+    long seed;
+
+    @Override
+    protected String goal() {
+        return "generate";
+    }
+
+    @Override
+    protected boolean goalSkipped() {
+        return skipGenerate;
+    }
+
+    @Override
+    protected void run(StageRunner runner, Log log) throws Exception {
+        PromptTemplate template = validate();
+        Path preprocess = stageDir("preprocess");
+        Path trainJson = preprocess.resolve("train.json");
+        Path testJson = preprocess.resolve("test.json");
+        for (Path input : List.of(trainJson, testJson)) {
+            if (!Files.isRegularFile(input)) {
+                throw InputException.at(input, "not found; run lyrics:preprocess before lyrics:generate");
+            }
+        }
+        List<String> listed = nonBlank(artists);
+        List<String> artistList = listed.isEmpty() ? trainingArtists(preprocess) : listed;
+        SortedMap<String, Double> temperatures = artistTemperatures(artistList);
+        List<ModelUnderTest> models = new ModelCatalog(outputDirectory.toPath())
+                .discover(baseModel.toPath(), finetuneStage, nonBlank(recurrentStages))
+                .stream().filter(model -> sampleBase || !model.name().equals(PerplexityResults.BASE)).toList();
+        ModelLoader loader = modelLoader();
+        SamplingSettings settings = new SamplingSettings(temperature, topK, topP, repetitionPenalty, maxNewTokens);
+
+        StageSpec.Builder spec = StageSpec.builder("generate", "generate", stageDir("generate"))
+                .input("train.json", trainJson)
+                .input("test.json", testJson)
+                .param("promptTemplate", template.template())
+                .param("generate.instruction", instruction)
+                .param("generate.inputTemplate", inputTemplate)
+                .param("generate.artists", artistList)
+                .param("generate.temperature", temperature)
+                .param("generate.artistTemperatures", temperatures.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList())
+                .param("generate.topK", topK)
+                .param("generate.topP", topP)
+                .param("generate.repetitionPenalty", repetitionPenalty)
+                .param("generate.maxNewTokens", maxNewTokens)
+                .param("generate.seed", seed);
+        List<Generation.Plan> plans = new ArrayList<>();
+        for (ModelUnderTest model : models) {
+            ModelCatalog.inputs(model).forEach(spec::input);
+            plans.add(plan(model, loader, template, artistList, temperatures));
+        }
+        if (models.stream().anyMatch(model -> model.family() == ModelFamily.RECURRENT)) {
+            spec.input("vocab_char.json", preprocess.resolve("vocab_char.json"));
+            spec.input("vocab_word.json", preprocess.resolve("vocab_word.json"));
+        }
+        loader.environment().forEach(spec::environment);
+
+        runner.run(spec.build(), context -> {
+            CopyIndex training = new CopyIndex(lyricWords(AlpacaRecord.readAll(trainJson)));
+            List<Sample> sampled = Generation.sample(plans, settings, training, context.log());
+            Samples.Reference reference = Generation.reference("test split",
+                    AlpacaRecord.readAll(testJson).stream().map(AlpacaRecord::output).toList(), training);
+            Samples samples = new Samples(settings, seed, reference, sampled);
+            Json.write(context.outputDir().resolve("samples.json"), samples);
+            Files2.writeAtomically(context.outputDir().resolve("samples.md"), SamplesMarkdown.render(samples));
+            context.log().info("lyrics:generate " + sampled.size() + " samples from " + models.size() + " models");
+        });
+    }
+
+    private Generation.Plan plan(ModelUnderTest model, ModelLoader loader, PromptTemplate template, List<String> artistList,
+            SortedMap<String, Double> temperatures) {
+        List<Generation.Prompt> prompts = new ArrayList<>();
+        Generation.ModelOpener opener;
+        if (model.family() == ModelFamily.TRANSFORMER) {
+            for (String artist : artistList) {
+                prompts.add(new Generation.Prompt(artist, Generation.alpacaPrompt(template, instruction, inputTemplate, artist),
+                        temperatures.getOrDefault(artist, temperature), Generation.seedFor(seed, artist)));
+            }
+            opener = () -> loader.transformer(model.name(), model.modelDir(), model.adapterDir());
+        } else {
+            // a recurrent model knows no artist: one text from the start of a song
+            prompts.add(new Generation.Prompt(null, SongText.OPENING, temperature, Generation.seedFor(seed, null)));
+            opener = () -> loader.recurrent(model.name(), model.modelDir());
+        }
+        return new Generation.Plan(model.name(), opener, prompts);
+    }
+
+    private PromptTemplate validate() {
+        ConfigException.require(temperature >= 0, "lyrics.generate.temperature", temperature, "must be 0 (greedy) or more");
+        ConfigException.require(topK >= 0, "lyrics.generate.topK", topK, "must be 0 (off) or more");
+        ConfigException.require(topP > 0 && topP <= 1, "lyrics.generate.topP", topP, "must be in (0, 1]");
+        ConfigException.require(repetitionPenalty > 0, "lyrics.generate.repetitionPenalty", repetitionPenalty,
+                "must be positive (1 is no penalty)");
+        ConfigException.require(maxNewTokens >= 1, "lyrics.generate.maxNewTokens", maxNewTokens, "must be at least 1");
+        ConfigException.require(inputTemplate.contains("{artist}"), "lyrics.generate.inputTemplate", inputTemplate,
+                "must contain {artist}");
+        try {
+            return new PromptTemplate(promptTemplate);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.of("lyrics.promptTemplate", promptTemplate, e.getMessage());
+        }
+    }
+
+    /** "Asaph=0.7" entries, each for an artist that is sampled. */
+    private SortedMap<String, Double> artistTemperatures(List<String> artistList) {
+        SortedMap<String, Double> out = new TreeMap<>();
+        for (String entry : nonBlank(artistTemperatures)) {
+            int at = entry.lastIndexOf('=');
+            String artist = at < 0 ? "" : entry.substring(0, at).strip();
+            double value;
+            try {
+                value = Double.parseDouble(entry.substring(at + 1).strip());
+            } catch (NumberFormatException e) {
+                value = -1;
+            }
+            ConfigException.require(artistList.contains(artist) && value >= 0, "lyrics.generate.artistTemperatures", entry,
+                    "each entry must be artist=temperature, for one of the artists " + artistList);
+            out.put(artist, value);
+        }
+        return out;
+    }
+
+    /** The artists of the training split, from dataset_info.json, in sorted order. */
+    private static List<String> trainingArtists(Path preprocess) throws java.io.IOException {
+        Path info = preprocess.resolve("dataset_info.json");
+        if (!Files.isRegularFile(info)) {
+            throw InputException.at(info, "not found; run lyrics:preprocess, or list <artists>");
+        }
+        JsonNode artists = Json.MAPPER.readTree(info.toFile()).path("train").path("artists");
+        List<String> names = new ArrayList<>();
+        artists.fieldNames().forEachRemaining(names::add);
+        if (names.isEmpty()) {
+            throw InputException.at(info, "no train.artists; list <artists> or -Dlyrics.generate.artists");
+        }
+        return names.stream().sorted().toList();
+    }
+
+    /** A list parameter's entries; an empty property gives null or a blank entry. */
+    private static List<String> nonBlank(List<String> values) {
+        return values == null ? List.of() : values.stream().filter(v -> v != null && !v.isBlank()).map(String::strip).toList();
+    }
+
+    private static List<List<String>> lyricWords(List<AlpacaRecord> records) {
+        return records.stream().map(record -> new LyricText(record.output()).words()).toList();
+    }
+
+    /** Where models are opened: a seam for tests, which sample fake models. */
+    ModelLoader modelLoader() {
+        return new StudyModelLoader(0, 0);
+    }
+}

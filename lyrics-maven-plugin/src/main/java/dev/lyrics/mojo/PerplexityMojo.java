@@ -1,0 +1,174 @@
+package dev.lyrics.mojo;
+
+import dev.lyrics.cache.StageResult;
+import dev.lyrics.cache.StageRunner;
+import dev.lyrics.cache.StageSpec;
+import dev.lyrics.core.ConfigException;
+import dev.lyrics.core.Files2;
+import dev.lyrics.core.InputException;
+import dev.lyrics.core.Json;
+import dev.lyrics.core.Log;
+import dev.lyrics.dataset.AlpacaRecord;
+import dev.lyrics.dataset.PromptTemplate;
+import dev.lyrics.dataset.SongText;
+import dev.lyrics.eval.GateCheck;
+import dev.lyrics.eval.JUnitReport;
+import dev.lyrics.eval.ModelCatalog;
+import dev.lyrics.eval.ModelLoader;
+import dev.lyrics.eval.ModelUnderTest;
+import dev.lyrics.eval.PerplexityEvaluator;
+import dev.lyrics.eval.PerplexityGate;
+import dev.lyrics.eval.PerplexityResults;
+import dev.lyrics.eval.StudyModelLoader;
+import dev.lyrics.eval.TestSet;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * Scores the test split with the base model, the fine-tuned one and every recurrent model, writes
+ * perplexity.json and perplexity.md (a cached stage), then runs the regression gate on every
+ * build: TEST-lyrics-perplexity.xml beside them, and a build failure when a figure regressed.
+ */
+@Mojo(name = "perplexity", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
+public class PerplexityMojo extends AbstractStageMojo {
+    /** Skips this goal. */
+    @Parameter(property = "lyrics.perplexity.skip", defaultValue = "false")
+    boolean skipPerplexity;
+
+    /** The base checkpoint: a Hugging Face directory (config.json, safetensors, tokenizer.json). */
+    @Parameter(property = "lyrics.baseModel", defaultValue = "${project.basedir}/../data/models/kjv-base")
+    File baseModel;
+
+    /** The stage whose LoRA adapter makes the "finetuned" model; none evaluates no fine-tuned model. */
+    @Parameter(property = "lyrics.perplexity.finetuneStage", defaultValue = "finetune")
+    String finetuneStage;
+
+    /** Recurrent model stages to evaluate: names, or globs over the stage directories that hold a model; none for none. */
+    @Parameter(property = "lyrics.perplexity.recurrentStages", defaultValue = "rnn-*")
+    List<String> recurrentStages;
+
+    /** The Alpaca template the transformers read, with {instruction}, {input} and {output}; the same as fine-tuning's. */
+    @Parameter(property = "lyrics.promptTemplate", defaultValue = PromptTemplate.STUDY)
+    String promptTemplate;
+
+    /** Most tokens one window reads when a text is longer; 0 takes the model's max_position_embeddings. */
+    @Parameter(property = "lyrics.perplexity.contextLength", defaultValue = "0")
+    int contextLength;
+
+    /** How far consecutive windows advance (Hugging Face's stride); 0 takes half the context. */
+    @Parameter(property = "lyrics.perplexity.stride", defaultValue = "0")
+    int stride;
+
+    /** Texts scored per forward pass. */
+    @Parameter(property = "lyrics.perplexity.batchSize", defaultValue = "8")
+    int batchSize;
+
+    /** Ceiling on the fine-tuned model's corpus perplexity; Infinity for none. */
+    @Parameter(property = "lyrics.perplexity.maxPerplexity", defaultValue = "Infinity")
+    double maxPerplexity;
+
+    /** Fraction by which the fine-tuned corpus perplexity must be below the base model's. */
+    @Parameter(property = "lyrics.perplexity.minImprovement", defaultValue = "0.15")
+    double minImprovement;
+
+    /** Relative slack over a baseline figure before it counts as a regression. */
+    @Parameter(property = "lyrics.perplexity.tolerance", defaultValue = "0.02")
+    double tolerance;
+
+    /** The committed baseline, model -> metric -> value; a missing file fails the build (updateBaseline creates it). */
+    @Parameter(property = "lyrics.perplexity.baselineFile", defaultValue = "${project.basedir}/perplexity-baseline.json")
+    File baselineFile;
+
+    /** Rewrites the baseline file with this build's figures: accepts a deliberate change. */
+    @Parameter(property = PerplexityGate.UPDATE_PROPERTY, defaultValue = "false")
+    boolean updateBaseline;
+
+    @Override
+    protected String goal() {
+        return "perplexity";
+    }
+
+    @Override
+    protected boolean goalSkipped() {
+        return skipPerplexity;
+    }
+
+    @Override
+    protected void run(StageRunner runner, Log log) throws Exception {
+        PromptTemplate template = validate();
+        Path preprocess = stageDir("preprocess");
+        Path testJson = preprocess.resolve("test.json");
+        Path testLyrics = preprocess.resolve("test_lyrics.txt");
+        for (Path input : List.of(testJson, testLyrics)) {
+            if (!Files.isRegularFile(input)) {
+                throw InputException.at(input, "not found; run lyrics:preprocess before lyrics:perplexity");
+            }
+        }
+        List<ModelUnderTest> models = new ModelCatalog(outputDirectory.toPath())
+                .discover(baseModel.toPath(), finetuneStage, recurrentStages == null ? List.of() : recurrentStages);
+        ModelLoader loader = modelLoader();
+
+        StageSpec.Builder spec = StageSpec.builder("perplexity", "perplexity", stageDir("perplexity"))
+                .input("test.json", testJson)
+                .input("test_lyrics.txt", testLyrics)
+                .param("promptTemplate", template.template())
+                .param("perplexity.contextLength", contextLength)
+                .param("perplexity.stride", stride)
+                .param("perplexity.batchSize", batchSize);
+        for (ModelUnderTest model : models) {
+            ModelCatalog.inputs(model).forEach(spec::input);
+            // perplexity.json names the stage that built each model, so the key must follow it
+            spec.param("model." + model.name() + ".stageKey", model.stageKey());
+        }
+        loader.environment().forEach(spec::environment);
+
+        StageResult result = runner.run(spec.build(), context -> {
+            TestSet testSet = new TestSet(AlpacaRecord.readAll(testJson), template, SongText.readLyrics(testLyrics));
+            PerplexityResults results = new PerplexityEvaluator(loader, batchSize, context.log()).evaluate(models, testSet);
+            Json.write(context.outputDir().resolve("perplexity.json"), results.toJson());
+            Files2.writeAtomically(context.outputDir().resolve("perplexity.md"), results.toMarkdown());
+        });
+
+        Path out = result.outputDir();
+        Files.readAllLines(out.resolve("perplexity.md")).forEach(log::info);
+        // the gate runs on every build, cached figures or not: the baseline file may have changed
+        PerplexityGate gate = new PerplexityGate(new PerplexityGate.Settings(maxPerplexity, minImprovement, tolerance,
+                baselineFile.toPath(), updateBaseline));
+        List<GateCheck> checks = gate.check(PerplexityResults.readValues(out.resolve("perplexity.json")), log);
+        JUnitReport.write(out.resolve(JUnitReport.FILE_NAME), checks);
+        long failed = checks.stream().filter(GateCheck::failed).count();
+        long skipped = checks.stream().filter(c -> c.outcome() == GateCheck.Outcome.SKIPPED).count();
+        log.info("lyrics:perplexity " + models.size() + " models; gate: " + (checks.size() - failed - skipped)
+                + " passed, " + failed + " failed, " + skipped + " skipped (" + out.resolve(JUnitReport.FILE_NAME) + ")");
+        PerplexityGate.enforce(checks);
+    }
+
+    private PromptTemplate validate() {
+        ConfigException.require(contextLength == 0 || contextLength >= 2, "lyrics.perplexity.contextLength", contextLength,
+                "must be 0 (the model's own) or at least 2");
+        ConfigException.require(stride >= 0, "lyrics.perplexity.stride", stride, "must be 0 (half the context) or positive");
+        ConfigException.require(contextLength == 0 || stride <= contextLength, "lyrics.perplexity.stride", stride,
+                "must be at most contextLength " + contextLength);
+        ConfigException.require(batchSize >= 1, "lyrics.perplexity.batchSize", batchSize, "must be at least 1");
+        ConfigException.require(maxPerplexity >= 1, "lyrics.perplexity.maxPerplexity", maxPerplexity,
+                "must be at least 1 (no model has a perplexity below 1)");
+        ConfigException.require(minImprovement < 1, "lyrics.perplexity.minImprovement", minImprovement,
+                "must be below 1 (a fraction of the base model's perplexity)");
+        ConfigException.require(tolerance >= 0, "lyrics.perplexity.tolerance", tolerance, "must be 0 or more");
+        try {
+            return new PromptTemplate(promptTemplate);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.of("lyrics.promptTemplate", promptTemplate, e.getMessage());
+        }
+    }
+
+    /** Where models are opened: a seam for tests, which evaluate fake models. */
+    ModelLoader modelLoader() {
+        return new StudyModelLoader(contextLength, stride);
+    }
+}

@@ -1,0 +1,202 @@
+package dev.lyrics.train;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.GradientCollector;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.lyrics.core.ConfigException;
+import dev.lyrics.core.Log;
+import dev.lyrics.core.Progress;
+import dev.lyrics.lora.LoraConfig;
+import dev.lyrics.lora.LoraModel;
+import dev.lyrics.model.LlamaModel;
+import dev.lyrics.model.Torch;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.function.IntConsumer;
+
+/**
+ * Supervised fine-tuning of a LoRA model as transformers' Trainer runs it for the study: micro-batches
+ * whose losses are summed over tokens and divided by the loss tokens of the whole accumulated step,
+ * one AdamW update per step at the linear warm-up schedule's rate after global-norm clipping, and
+ * every {@code checkpointSteps} a checkpoint from which a killed run resumes to the same result.
+ */
+public final class LoraTrainer {
+    /**
+     * The study's hyperparameters (Unsloth's SFT notebook defaults where the study did not say).
+     *
+     * @param maxGradNorm          global-norm clipping threshold, 0 for none
+     * @param trainOnResponsesOnly mask the prompt out of the loss (the study trained on every token)
+     * @param checkpointSteps      save a checkpoint every this many steps, 0 for never
+     */
+    public record Settings(LoraConfig lora, double learningRate, double weightDecay, int warmupSteps, int epochs,
+                           int batchSize, int gradientAccumulation, long seed, int maxSeqLength, double maxGradNorm,
+                           boolean trainOnResponsesOnly, int checkpointSteps, double adamBeta1, double adamBeta2,
+                           double adamEpsilon) {
+        /** Fails on the first value that cannot be used, naming its parameter (prefix "lyrics.finetune."). */
+        public Settings validate(String prefix) {
+            lora.validate(prefix + "lora.");
+            ConfigException.require(learningRate > 0 && Double.isFinite(learningRate), prefix + "learningRate",
+                    learningRate, "must be positive");
+            ConfigException.require(weightDecay >= 0 && Double.isFinite(weightDecay), prefix + "weightDecay",
+                    weightDecay, "must not be negative");
+            ConfigException.require(warmupSteps >= 0, prefix + "warmupSteps", warmupSteps, "must not be negative");
+            ConfigException.require(epochs >= 1, prefix + "epochs", epochs, "must be at least 1");
+            ConfigException.require(batchSize >= 1, prefix + "batchSize", batchSize, "must be at least 1");
+            ConfigException.require(gradientAccumulation >= 1, prefix + "gradientAccumulation", gradientAccumulation,
+                    "must be at least 1");
+            ConfigException.require(maxSeqLength >= 2, prefix + "maxSeqLength", maxSeqLength,
+                    "must be at least 2 (a token and the one it predicts)");
+            ConfigException.require(maxGradNorm >= 0 && Double.isFinite(maxGradNorm), prefix + "maxGradNorm",
+                    maxGradNorm, "must not be negative (0 turns clipping off)");
+            ConfigException.require(checkpointSteps >= 0, prefix + "checkpointSteps", checkpointSteps,
+                    "must not be negative (0 turns checkpoints off)");
+            ConfigException.require(adamBeta1 >= 0 && adamBeta1 < 1, prefix + "adamBeta1", adamBeta1, "must be in [0, 1)");
+            ConfigException.require(adamBeta2 >= 0 && adamBeta2 < 1, prefix + "adamBeta2", adamBeta2, "must be in [0, 1)");
+            ConfigException.require(adamEpsilon > 0, prefix + "adamEpsilon", adamEpsilon, "must be positive");
+            return this;
+        }
+
+        public int examplesPerStep() {
+            return batchSize * gradientAccumulation;
+        }
+    }
+
+    /** One optimiser step as loss.jsonl records it (split "train"); epoch counts fractions as transformers does. */
+    public record StepRecord(@JsonProperty("epoch") double epoch, @JsonProperty("step") int step,
+                             @JsonProperty("loss") double loss, @JsonProperty("lr") double lr,
+                             @JsonProperty("grad_norm") double gradNorm, @JsonProperty("tokens_per_s") double tokensPerSecond) {
+        public void writeTo(LossLog log) throws IOException {
+            log.write("train", epoch, step, loss, Map.of("lr", lr, "grad_norm", gradNorm, "tokens_per_s", tokensPerSecond));
+        }
+    }
+
+    /**
+     * @param steps          optimiser steps taken, in this run and the runs it resumed
+     * @param lossLog        one loss.jsonl record per step
+     * @param trainingTokens input tokens (padding excluded) read by the steps of this run
+     * @param seconds        wall time of this run's steps
+     */
+    public record Result(int steps, List<StepRecord> lossLog, long trainingTokens, double seconds) {
+        public double tokensPerSecond() {
+            return seconds > 0 ? trainingTokens / seconds : 0;
+        }
+    }
+
+    private final LoraModel model;
+    private final Settings settings;
+    private final Log log;
+    private final TrainerCheckpoint checkpoints;
+
+    /** @param checkpointDir where checkpoints are kept (the stage's work directory, which outlives a killed run) */
+    public LoraTrainer(LoraModel model, Settings settings, Path checkpointDir, Log log) {
+        this.model = model;
+        this.settings = settings;
+        this.log = log;
+        this.checkpoints = new TrainerCheckpoint(checkpointDir);
+    }
+
+    /** Trains on the examples, resuming from the latest checkpoint if there is one. */
+    public Result train(List<TrainingExample> examples, int padId) throws IOException {
+        return train(examples, padId, step -> {});
+    }
+
+    /**
+     * @param afterStep called with the count of steps done after each step and its checkpoint (tests
+     *                  interrupt a run from here)
+     */
+    public Result train(List<TrainingExample> examples, int padId, IntConsumer afterStep) throws IOException {
+        LlamaModel base = model.base();
+        MicroBatches batches = new MicroBatches(examples, settings.batchSize(), settings.gradientAccumulation(), padId,
+                settings.seed());
+        int stepsPerEpoch = batches.stepsPerEpoch();
+        int totalSteps = stepsPerEpoch * settings.epochs();
+        LrSchedule schedule = new LrSchedule(LrSchedule.Kind.LINEAR, settings.learningRate(), settings.warmupSteps(),
+                totalSteps, 0);
+        SortedMap<String, NDArray> parameters = model.parameters();
+        List<StepRecord> lossLog = new ArrayList<>();
+        long tokens = 0;
+        double seconds = 0;
+        try (AdamW optimizer = new AdamW(base.manager(), settings.adamBeta1(), settings.adamBeta2(),
+                settings.adamEpsilon(), settings.weightDecay())) {
+            int done = checkpoints.restoreLatest(parameters, optimizer, lossLog);
+            log.info(String.format(Locale.ROOT, "lyrics:finetune %d examples, %d steps per epoch (ceil(%d / (%d x %d))), "
+                            + "%d epochs, %d steps%s", examples.size(), stepsPerEpoch, examples.size(), settings.batchSize(),
+                    settings.gradientAccumulation(), settings.epochs(), totalSteps,
+                    done > 0 ? ", resuming after step " + done + " from " + checkpoints.dir() : ""));
+            Progress progress = new Progress(log, "lyrics:finetune", "steps", totalSteps);
+            model.setTraining(true);
+            for (int step = done; step < totalSteps; step++) {
+                long start = System.nanoTime();
+                MicroBatches.Step batch = batches.step(step / stepsPerEpoch, step % stepsPerEpoch);
+                // dropout masks depend on the step alone, so a resumed run draws the same ones
+                Engine.getEngine(Torch.ENGINE).setRandomSeed((int) (settings.seed() + step));
+                double loss = accumulate(base, batch) / batch.lossTokens();
+                double lr = schedule.at(step);
+                double gradNorm = GradientClipping.clipGlobalNorm(parameters.values(), settings.maxGradNorm());
+                if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+                    throw new TrainingDivergedException(String.format(Locale.ROOT,
+                            "lyrics:finetune diverged at step %d of %d (epoch %d): loss %s, gradient norm %s; nothing is"
+                                    + " published. Lower lyrics.finetune.learningRate (now %s) or"
+                                    + " lyrics.finetune.lora.alpha, or set lyrics.finetune.maxGradNorm",
+                            step + 1, totalSteps, step / stepsPerEpoch + 1, loss, gradNorm, settings.learningRate()));
+                }
+                // also zeroes the gradients for the next step's accumulation
+                optimizer.step(parameters, lr);
+                double stepSeconds = (System.nanoTime() - start) / 1e9;
+                tokens += batch.tokens();
+                seconds += stepSeconds;
+                lossLog.add(new StepRecord((double) (step + 1) / stepsPerEpoch, step + 1, loss, lr, gradNorm,
+                        Math.round(batch.tokens() / stepSeconds * 10) / 10.0));
+                progress.update(step + 1, String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tokens/s",
+                        loss, lr, batch.tokens() / stepSeconds));
+                if (settings.checkpointSteps() > 0 && (step + 1) % settings.checkpointSteps() == 0 && step + 1 < totalSteps) {
+                    checkpoints.save(step + 1, parameters, optimizer, lossLog);
+                }
+                afterStep.accept(step + 1);
+            }
+            model.setTraining(false);
+            return new Result(totalSteps, lossLog, tokens, seconds);
+        }
+    }
+
+    /**
+     * Forward and backward over the step's micro-batches; gradients add up in the parameters.
+     *
+     * @return the summed negative log-likelihood of the step's loss tokens
+     */
+    static double accumulate(LlamaModel base, MicroBatches.Step batch) {
+        double nllSum = 0;
+        for (MicroBatches.MicroBatch micro : batch.microBatches()) {
+            try (NDManager scope = base.manager().newSubManager();
+                 GradientCollector collector = Engine.getEngine(Torch.ENGINE).newGradientCollector()) {
+                NDArray inputs = scope.create(toLong(micro.inputs()));
+                NDArray labels = scope.create(toLong(micro.labels()));
+                NDArray weights = scope.create(micro.weights());
+                // (B, T, vocab) -> (B, T) log p(label)
+                NDArray logProbs = LlamaModel.targetLogProbs(base.forward(inputs), labels);
+                NDArray nll = logProbs.mul(weights).sum().neg();
+                // divided by the loss tokens of the whole step, so accumulated gradients are those of one big batch
+                collector.backward(nll.div(Torch.scalar(nll, batch.lossTokens())));
+                nllSum += nll.getFloat();
+            }
+        }
+        return nllSum;
+    }
+
+    private static long[][] toLong(int[][] values) {
+        long[][] out = new long[values.length][];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = Arrays.stream(values[i]).asLongStream().toArray();
+        }
+        return out;
+    }
+
+}

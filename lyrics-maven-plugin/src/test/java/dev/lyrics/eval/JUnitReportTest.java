@@ -1,0 +1,45 @@
+package dev.lyrics.eval;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.ByteArrayInputStream;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.jupiter.api.Test;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+
+class JUnitReportTest {
+    private static final List<GateCheck> CHECKS = List.of(
+            new GateCheck("maxPerplexity", "finetuned", "corpus_perplexity", 7.2, 8, GateCheck.Outcome.PASSED, "fine"),
+            new GateCheck("baseline", "finetuned", "corpus_perplexity", 7.5, 7.344, GateCheck.Outcome.FAILED,
+                    "finetuned corpus_perplexity regressed: 7.5 > 7.344 <&> \"quoted\""),
+            new GateCheck("baseline", "rnn-gru-char", "bits_per_byte", 2.1, Double.NaN, GateCheck.Outcome.SKIPPED, "not in the baseline"));
+
+    @Test
+    void isWellFormedJUnitXmlWithAFailureElementPerFailedCheck() throws Exception {
+        Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder()
+                .parse(new ByteArrayInputStream(JUnitReport.render(CHECKS)));
+        Element suite = doc.getDocumentElement();
+        assertEquals("testsuite", suite.getTagName());
+        assertEquals("3", suite.getAttribute("tests"));
+        assertEquals("1", suite.getAttribute("failures"));
+        assertEquals("1", suite.getAttribute("skipped"));
+        NodeList cases = suite.getElementsByTagName("testcase");
+        assertEquals(3, cases.getLength());
+        Element failed = (Element) cases.item(1);
+        assertEquals("lyrics.perplexity.baseline", failed.getAttribute("classname"));
+        assertEquals("baseline finetuned corpus_perplexity", failed.getAttribute("name"));
+        Element failure = (Element) failed.getElementsByTagName("failure").item(0);
+        assertEquals("finetuned corpus_perplexity regressed: 7.5 > 7.344 <&> \"quoted\"", failure.getAttribute("message"));
+        assertEquals(1, ((Element) cases.item(2)).getElementsByTagName("skipped").getLength());
+        assertEquals(0, ((Element) cases.item(0)).getElementsByTagName("failure").getLength());
+    }
+
+    @Test
+    void theSameVerdictGivesTheSameBytes() {
+        assertArrayEquals(JUnitReport.render(CHECKS), JUnitReport.render(CHECKS));
+    }
+}

@@ -1,0 +1,137 @@
+package dev.lyrics.mojo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lyrics.core.Json;
+import dev.lyrics.dataset.AlpacaRecord;
+import dev.lyrics.dataset.PromptTemplate;
+import dev.lyrics.eval.LanguageModel;
+import dev.lyrics.eval.ModelLoader;
+import dev.lyrics.generate.FakeLanguageModel;
+import dev.lyrics.generate.Sample;
+import dev.lyrics.generate.Samples;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import org.apache.maven.plugin.MojoFailureException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class GenerateMojoTest {
+    @TempDir
+    Path dir;
+
+    private Path lyricsDir;
+    private final List<String> opened = new ArrayList<>();
+
+    @BeforeEach
+    void stageOutputs() throws IOException {
+        lyricsDir = dir.resolve("target/lyrics");
+        Path preprocess = Files.createDirectories(lyricsDir.resolve("preprocess"));
+        Json.write(preprocess.resolve("train.json"), List.of(
+                new AlpacaRecord("Write a psalm.", "Help me write a song in the style of David.", "la la love night\ncity lights"),
+                new AlpacaRecord("Write a psalm.", "Help me write a song in the style of Asaph.", "rain fire yeah")));
+        Json.write(preprocess.resolve("test.json"), List.of(
+                new AlpacaRecord("Write a psalm.", "Help me write a song in the style of Asaph.", "love night city\nla da")));
+        Json.write(preprocess.resolve("dataset_info.json"), Map.of("train", Map.of("artists",
+                Map.of("David", Map.of("songs", 1), "Asaph", Map.of("songs", 1)))));
+        Files.writeString(preprocess.resolve("vocab_char.json"), "{}");
+        Files.writeString(preprocess.resolve("vocab_word.json"), "{}");
+        Files.writeString(Files.createDirectories(dir.resolve("kjv-base")).resolve("config.json"), "{}");
+        Path finetune = Files.createDirectories(lyricsDir.resolve("finetune"));
+        Files.writeString(finetune.resolve("adapter_config.json"), "{}");
+        Files.writeString(finetune.resolve("adapter_model.safetensors"), "weights");
+        Path rnn = Files.createDirectories(lyricsDir.resolve("rnn-gru-word"));
+        Files.writeString(rnn.resolve("config.json"), "{}");
+        Files.writeString(rnn.resolve("vocab.json"), "{}");
+        Files.writeString(rnn.resolve("model.safetensors"), "weights");
+    }
+
+    private GenerateMojo mojo() {
+        GenerateMojo mojo = new GenerateMojo() {
+            @Override
+            ModelLoader modelLoader() {
+                return new ModelLoader() {
+                    @Override
+                    public LanguageModel transformer(String name, Path modelDir, Path adapterDir) {
+                        opened.add(name);
+                        return new FakeLanguageModel();
+                    }
+
+                    @Override
+                    public LanguageModel recurrent(String name, Path stageDir) {
+                        opened.add(name);
+                        return new FakeLanguageModel();
+                    }
+
+                    @Override
+                    public SortedMap<String, String> environment() {
+                        return new TreeMap<>(Map.of("engine", "fake", "device", "cpu", "dtype", "float32"));
+                    }
+                };
+            }
+        };
+        mojo.cacheDir = dir.resolve("cache").toFile();
+        mojo.outputDirectory = lyricsDir.toFile();
+        mojo.baseModel = dir.resolve("kjv-base").toFile();
+        mojo.finetuneStage = "finetune";
+        mojo.sampleBase = true;
+        mojo.recurrentStages = List.of("rnn-*");
+        mojo.promptTemplate = PromptTemplate.STUDY;
+        mojo.instruction = "Write song lyrics in the requested style.";
+        mojo.inputTemplate = "Help me write a song in the style of {artist}.";
+        mojo.temperature = 0.8;
+        mojo.artistTemperatures = List.of("Asaph=0.7");
+        mojo.topK = 50;
+        mojo.topP = 0.9;
+        mojo.repetitionPenalty = 1.3;
+        mojo.maxNewTokens = 40;
+        mojo.seed = 3407;
+        return mojo;
+    }
+
+    @Test
+    void samplesEveryModelPerArtistThenHitsTheCache() throws Exception {
+        mojo().execute();
+        assertEquals(List.of("base", "finetuned", "rnn-gru-word"), opened);
+        Samples samples = Samples.read(lyricsDir.resolve("generate/samples.json"));
+        assertEquals(List.of("base Asaph 0.7", "base David 0.8", "finetuned Asaph 0.7", "finetuned David 0.8", "rnn-gru-word null 0.8"),
+                samples.samples().stream().map(s -> s.model() + " " + s.artist() + " " + s.temperature()).toList());
+        Sample asaph = samples.samples().get(0);
+        assertTrue(asaph.prompt().endsWith("Help me write a song in the style of Asaph.\n\n### Response:\n"), asaph.prompt());
+        assertEquals(asaph.seed(), samples.samples().get(2).seed(), "base and fine-tuned share each artist's seed");
+        assertEquals("<|song_start|>\n", samples.samples().get(4).prompt());
+        assertEquals(1, samples.reference().songs());
+        assertTrue(Files.readString(lyricsDir.resolve("generate/samples.md")).contains("| finetuned | Asaph | 0.7 |"));
+
+        mojo().execute();
+        assertEquals(3, opened.size(), "the second build restores the samples from the cache");
+    }
+
+    @Test
+    void theBaseModelIsLeftOutOnRequest() throws Exception {
+        GenerateMojo mojo = mojo();
+        mojo.sampleBase = false;
+        mojo.artists = List.of("David");
+        mojo.artistTemperatures = List.of();
+        mojo.execute();
+        assertEquals(List.of("finetuned", "rnn-gru-word"), opened);
+    }
+
+    @Test
+    void aTemperatureForAnArtistNotSampledNamesTheParameter() {
+        GenerateMojo mojo = mojo();
+        mojo.artistTemperatures = List.of("Kendrick Lamar=0.7");
+        MojoFailureException e = assertThrows(MojoFailureException.class, mojo::execute);
+        assertTrue(e.getMessage().startsWith("parameter lyrics.generate.artistTemperatures (<artistTemperatures>) is Kendrick Lamar=0.7:"
+                + " each entry must be artist=temperature, for one of the artists [Asaph, David]"), e.getMessage());
+    }
+}

@@ -1,0 +1,96 @@
+package dev.lyrics.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.lyrics.core.Files2;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.jsoup.Jsoup;
+import org.jsoup.nodes.Document;
+import org.jsoup.nodes.Element;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportPageTest {
+    /** The stage outputs of a small finished build, shared with the report-chromium integration test. */
+    static final Path FIXTURE = Path.of("src/it/report-chromium/fixture/lyrics");
+
+    @Test
+    void everySectionIsMadeFromTheFixtureOutputs(@TempDir Path dir) throws Exception {
+        Path lyrics = dir.resolve("lyrics");
+        Files2.copyRecursively(FIXTURE, lyrics);
+        ReportPage page = new ReportPage(lyrics, "report");
+        Document doc = Jsoup.parse(page.render("0123456789ab"));
+
+        assertTrue(doc.select("section.not-run").isEmpty(), doc.select("section.not-run").text());
+        assertEquals(List.of("dataset", "training", "perplexity", "samples", "stages", "hyperparameters"),
+                doc.select("section").eachAttr("id"));
+
+        Element dataset = doc.getElementById("dataset");
+        assertEquals("train 123 2,091 47,970 252,150", dataset.select("tbody tr").first().text());
+        assertEquals(7, dataset.select("table").get(1).select("tbody tr").size(), "one row per artist");
+
+        List<Element> charts = doc.select("#training img.chart");
+        assertEquals(2, charts.size());
+        for (Element chart : charts) {
+            String src = chart.attr("src");
+            assertTrue(src.startsWith("data:image/png;base64,"));
+            BufferedImage image = ImageIO.read(new ByteArrayInputStream(Base64.getDecoder().decode(src.substring(src.indexOf(',') + 1))));
+            assertEquals(LossChart.WIDTH, image.getWidth());
+        }
+        assertEquals("finetune 3 45", doc.select("#training tbody tr").first().select("td").subList(0, 3).stream()
+                .map(Element::text).reduce((a, b) -> a + " " + b).orElseThrow());
+
+        Element perplexity = doc.getElementById("perplexity");
+        assertEquals(List.of("model", "family", "unit", "corpus perplexity", "study perplexity", "response perplexity",
+                "word perplexity", "bits per byte", "units scored"), perplexity.select("table").first().select("th").eachText());
+        assertEquals("finetuned transformer token 6.98 7.16 7.40 30.90 0.873 15,200",
+                perplexity.select("table").first().select("tbody tr").get(1).text());
+        assertTrue(perplexity.selectFirst("p.headline").text().contains("base 9.12, fine-tuned 6.98, 23.5% lower"));
+        assertEquals("Verdict: PASSED (2 passed, 0 failed, 1 skipped)", perplexity.selectFirst("p.verdict").text());
+
+        Element samples = doc.getElementById("samples");
+        assertEquals(4, samples.select("article.sample").size());
+        assertEquals(5, samples.select("table").first().select("tbody tr").size(), "4 samples and the reference row");
+        assertTrue(samples.selectFirst("p.copied").text().contains("he leadeth me beside the still waters"));
+
+        Element stages = doc.getElementById("stages");
+        assertEquals(List.of("scrape", "preprocess", "finetune", "rnn-lstm-char", "perplexity", "generate"),
+                stages.select("tbody tr td:eq(0)").eachText());
+        assertEquals("restored", stages.select("tbody tr").first().child(3).text());
+        assertEquals(64, stages.selectFirst("td.key").attr("title").length());
+
+        Element hyperparameters = doc.getElementById("hyperparameters");
+        assertTrue(hyperparameters.text().contains("finetune.lora.r 32"), hyperparameters.text());
+        assertTrue(hyperparameters.text().contains("engine (environment) PyTorch 2.7.1"));
+
+        assertNotNull(doc.selectFirst("script"), "the image check the browser test reads");
+        assertEquals(page.render("0123456789ab"), page.render("0123456789ab"), "the same outputs give the same page");
+    }
+
+    @Test
+    void stagesThatHaveNotRunShowAsNotRun(@TempDir Path dir) throws Exception {
+        Document doc = Jsoup.parse(new ReportPage(dir.resolve("lyrics"), "report").render("k"));
+        assertEquals(6, doc.select("section.not-run").size());
+        assertTrue(doc.getElementById("samples").text().contains("Not run: generate/samples.json is absent (lyrics:generate writes it)."));
+    }
+
+    @Test
+    void inputsAreTheFilesThatExist(@TempDir Path dir) throws Exception {
+        Path lyrics = dir.resolve("lyrics");
+        Files2.copyRecursively(FIXTURE, lyrics);
+        Files.delete(lyrics.resolve(ReportPage.SAMPLES));
+        assertEquals(List.of("finetune/loss.jsonl", "perplexity/TEST-lyrics-perplexity.xml", "perplexity/perplexity.json",
+                        "preprocess/dataset_info.json", "rnn-lstm-char/loss.jsonl"),
+                List.copyOf(new ReportPage(lyrics, "report").inputs().keySet()));
+        Document doc = Jsoup.parse(new ReportPage(lyrics, "report").render("k"));
+        assertEquals(List.of("samples"), doc.select("section.not-run").eachAttr("id"));
+    }
+}
