@@ -285,19 +285,27 @@ public final class LlamaModel implements AutoCloseable {
         return (normed.getDataType() == dtype ? normed : normed.toType(dtype, false)).mul(weight);
     }
 
-    /** cos and sin (T, headDim) of positions past .. past+T-1, the frequencies repeated for both halves. */
+    /**
+     * cos and sin (T, headDim) of positions past .. past+T-1, the frequencies repeated for both
+     * halves; then the same tables times 1/sqrt(headDim), which rotate the queries and scale them for
+     * the attention scores in the same pass.
+     */
     private NDArray[] rotary(NDManager scope, long past, long t) {
         NDArray positions = scope.arange((float) past, (float) (past + t)).reshape(t, 1);
         NDArray frequencies = positions.mul(scope.create(inverseFrequencies).reshape(1, -1));
         NDArray angles = NDArrays.concat(new NDList(frequencies, frequencies), -1);
-        return new NDArray[] {angles.cos().toType(dtype, false), angles.sin().toType(dtype, false)};
+        NDArray cos = angles.cos();
+        NDArray sin = angles.sin();
+        NDArray scale = Torch.scalar(cos, attentionScale);
+        return new NDArray[] {cos.toType(dtype, false), sin.toType(dtype, false),
+            cos.mul(scale).toType(dtype, false), sin.mul(scale).toType(dtype, false)};
     }
 
     /** x * cos + rotate_half(x) * sin, where rotate_half(x) = cat(-x2, x1) for the halves of the last axis. */
-    private static NDArray applyRotary(NDArray x, NDArray[] rotary) {
+    private static NDArray applyRotary(NDArray x, NDArray cos, NDArray sin) {
         NDList halves = x.split(2, x.getShape().dimension() - 1);
         NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), -1);
-        return x.mul(rotary[0]).add(rotated.mul(rotary[1]));
+        return x.mul(cos).add(rotated.mul(sin));
     }
 
     /**
@@ -339,11 +347,13 @@ public final class LlamaModel implements AutoCloseable {
         long kvHeads = config.numKeyValueHeads();
         long groups = config.numAttentionHeads() / kvHeads;
         long headDim = config.headDim();
-        // (B, T, heads * headDim) -> (B, T, kvHeads, groups, headDim) -> (B, kvHeads, groups, T, headDim)
+        // (B, T, heads * headDim) -> (B, T, kvHeads, groups, headDim) -> (B, kvHeads, groups, T, headDim), rotated and
+        // scaled by 1/sqrt(headDim)
         NDArray q = applyRotary(layer.qProj.forward(x).reshape(b, t, kvHeads, groups, headDim)
-                .transpose(0, 2, 3, 1, 4), rotary);
+                .transpose(0, 2, 3, 1, 4), rotary[2], rotary[3]);
         // (B, T, kvHeads * headDim) -> (B, T, kvHeads, headDim) -> (B, kvHeads, T, headDim)
-        NDArray k = applyRotary(layer.kProj.forward(x).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3), rotary);
+        NDArray k = applyRotary(layer.kProj.forward(x).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3),
+                rotary[0], rotary[1]);
         NDArray v = layer.vProj.forward(x).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
         if (cache != null) {
             k = cache.append(cache.keys, index, k);
@@ -351,7 +361,7 @@ public final class LlamaModel implements AutoCloseable {
         }
         long keys = k.getShape().get(2);
         // (B, kvHeads, groups * T, headDim) @ (B, kvHeads, headDim, keys) -> (B, kvHeads, groups, T, keys)
-        NDArray scores = q.mul(Torch.scalar(q, attentionScale)).reshape(b, kvHeads, groups * t, headDim)
+        NDArray scores = q.reshape(b, kvHeads, groups * t, headDim)
                 .matMul(k.transpose(0, 1, 3, 2)).reshape(b, kvHeads, groups, t, keys);
         if (mask != null) {
             scores = scores.add(mask);
