@@ -1,6 +1,7 @@
 package dev.lyrics.mojo;
 
 import dev.lyrics.cache.StageSpec;
+import dev.lyrics.core.InputException;
 import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.eval.ModelCatalog;
 import dev.lyrics.eval.ModelLoader;
@@ -8,6 +9,9 @@ import dev.lyrics.eval.ModelUnderTest;
 import dev.lyrics.eval.StudyModelLoader;
 import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.maven.plugins.annotations.Parameter;
 
@@ -31,6 +35,19 @@ public abstract class AbstractEvaluationMojo extends AbstractModelMojo {
     /** The Alpaca template the transformers read, with {instruction}, {input} and {output}; the same as fine-tuning's. */
     @Parameter(property = "lyrics.promptTemplate", defaultValue = PromptTemplate.STUDY)
     String promptTemplate;
+
+    /** Outputs of lyrics:preprocess that this goal reads, each checked to exist. */
+    protected List<Path> preprocessed(String... files) {
+        List<Path> paths = new ArrayList<>();
+        for (String file : files) {
+            Path path = stageDir("preprocess").resolve(file);
+            if (!Files.isRegularFile(path)) {
+                throw InputException.at(path, "not found; run lyrics:preprocess before lyrics:" + goal());
+            }
+            paths.add(path);
+        }
+        return paths;
+    }
 
     /** The models these parameters name, base first, with the key of the stage that built each. */
     protected List<ModelUnderTest> models() throws IOException {

@@ -101,16 +101,11 @@ public class GenerateMojo extends AbstractEvaluationMojo {
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
         PromptTemplate template = validate();
-        Path preprocess = stageDir("preprocess");
-        Path trainJson = preprocess.resolve("train.json");
-        Path testJson = preprocess.resolve("test.json");
-        for (Path input : List.of(trainJson, testJson)) {
-            if (!Files.isRegularFile(input)) {
-                throw InputException.at(input, "not found; run lyrics:preprocess before lyrics:generate");
-            }
-        }
+        List<Path> inputs = preprocessed("train.json", "test.json");
+        Path trainJson = inputs.get(0);
+        Path testJson = inputs.get(1);
         List<String> listed = nonBlank(artists);
-        List<String> artistList = listed.isEmpty() ? trainingArtists(preprocess) : listed;
+        List<String> artistList = listed.isEmpty() ? trainingArtists(stageDir("preprocess")) : listed;
         SortedMap<String, Double> temperatures = artistTemperatures(artistList);
         List<ModelUnderTest> models = models().stream().filter(model -> sampleBase || !model.name().equals(PerplexityResults.BASE)).toList();
         ModelLoader loader = modelLoader();

@@ -5,7 +5,6 @@ import dev.lyrics.cache.StageRunner;
 import dev.lyrics.cache.StageSpec;
 import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Files2;
-import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
 import dev.lyrics.dataset.AlpacaRecord;
@@ -83,14 +82,9 @@ public class PerplexityMojo extends AbstractEvaluationMojo {
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
         PromptTemplate template = validate();
-        Path preprocess = stageDir("preprocess");
-        Path testJson = preprocess.resolve("test.json");
-        Path testLyrics = preprocess.resolve("test_lyrics.txt");
-        for (Path input : List.of(testJson, testLyrics)) {
-            if (!Files.isRegularFile(input)) {
-                throw InputException.at(input, "not found; run lyrics:preprocess before lyrics:perplexity");
-            }
-        }
+        List<Path> inputs = preprocessed("test.json", "test_lyrics.txt");
+        Path testJson = inputs.get(0);
+        Path testLyrics = inputs.get(1);
         List<ModelUnderTest> models = models();
         ModelLoader loader = modelLoader();
 

@@ -1,7 +1,10 @@
 package dev.lyrics.mojo;
 
+import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.eval.LanguageModel;
 import dev.lyrics.eval.ModelLoader;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +13,10 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
 
-/** Opens fake models in place of the project's, and records the name of each model it opened. */
+/**
+ * Opens fake models in place of the project's, and records the name of each model it opened; with
+ * the stand-in model files that the evaluation goals look for before they open anything.
+ */
 final class FakeModelLoader implements ModelLoader {
     /** Which model to open for a name: the adapter directory for a transformer, null for a recurrent model. */
     private final BiFunction<String, Path, LanguageModel> models;
@@ -18,6 +24,32 @@ final class FakeModelLoader implements ModelLoader {
 
     FakeModelLoader(BiFunction<String, Path, LanguageModel> models) {
         this.models = models;
+    }
+
+    /**
+     * Files where an evaluation mojo looks for models: dir/kjv-base (the base), lyricsDir/finetune
+     * (the adapter) and lyricsDir/&lt;recurrentStage&gt;, with placeholder contents.
+     */
+    static void writeModelFiles(Path dir, Path lyricsDir, String recurrentStage) throws IOException {
+        Files.writeString(Files.createDirectories(dir.resolve("kjv-base")).resolve("config.json"), "{}");
+        Path finetune = Files.createDirectories(lyricsDir.resolve("finetune"));
+        Files.writeString(finetune.resolve("adapter_config.json"), "{}");
+        Files.writeString(finetune.resolve("adapter_model.safetensors"), "weights");
+        Path rnn = Files.createDirectories(lyricsDir.resolve(recurrentStage));
+        Files.writeString(rnn.resolve("config.json"), "{}");
+        Files.writeString(rnn.resolve("vocab.json"), "{}");
+        Files.writeString(rnn.resolve("model.safetensors"), "weights");
+    }
+
+    /** Points a mojo at those files and a cache in dir: every model, the study's template. */
+    static <M extends AbstractEvaluationMojo> M configure(M mojo, Path dir, Path lyricsDir) {
+        mojo.cacheDir = dir.resolve("cache").toFile();
+        mojo.outputDirectory = lyricsDir.toFile();
+        mojo.baseModel = dir.resolve("kjv-base").toFile();
+        mojo.finetuneStage = "finetune";
+        mojo.recurrentStages = List.of("rnn-*");
+        mojo.promptTemplate = PromptTemplate.STUDY;
+        return mojo;
     }
 
     /** The names of the models opened so far, in order. */

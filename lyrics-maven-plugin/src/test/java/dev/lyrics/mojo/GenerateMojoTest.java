@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.core.Json;
 import dev.lyrics.dataset.AlpacaRecord;
-import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.generate.FakeLanguageModel;
 import dev.lyrics.generate.Sample;
@@ -39,30 +38,17 @@ class GenerateMojoTest {
                 new AlpacaRecord("Write a psalm.", "Help me write a song in the style of Asaph.", "love night city\nla da")));
         Json.write(preprocess.resolve("dataset_info.json"), Map.of("train", Map.of("artists",
                 Map.of("David", Map.of("songs", 1), "Asaph", Map.of("songs", 1)))));
-        Files.writeString(Files.createDirectories(dir.resolve("kjv-base")).resolve("config.json"), "{}");
-        Path finetune = Files.createDirectories(lyricsDir.resolve("finetune"));
-        Files.writeString(finetune.resolve("adapter_config.json"), "{}");
-        Files.writeString(finetune.resolve("adapter_model.safetensors"), "weights");
-        Path rnn = Files.createDirectories(lyricsDir.resolve("rnn-gru-word"));
-        Files.writeString(rnn.resolve("config.json"), "{}");
-        Files.writeString(rnn.resolve("vocab.json"), "{}");
-        Files.writeString(rnn.resolve("model.safetensors"), "weights");
+        FakeModelLoader.writeModelFiles(dir, lyricsDir, "rnn-gru-word");
     }
 
     private GenerateMojo mojo() {
-        GenerateMojo mojo = new GenerateMojo() {
+        GenerateMojo mojo = FakeModelLoader.configure(new GenerateMojo() {
             @Override
             ModelLoader modelLoader() {
                 return loader;
             }
-        };
-        mojo.cacheDir = dir.resolve("cache").toFile();
-        mojo.outputDirectory = lyricsDir.toFile();
-        mojo.baseModel = dir.resolve("kjv-base").toFile();
-        mojo.finetuneStage = "finetune";
+        }, dir, lyricsDir);
         mojo.sampleBase = true;
-        mojo.recurrentStages = List.of("rnn-*");
-        mojo.promptTemplate = PromptTemplate.STUDY;
         mojo.instruction = "Write song lyrics in the requested style.";
         mojo.inputTemplate = "Help me write a song in the style of {artist}.";
         mojo.temperature = 0.8;

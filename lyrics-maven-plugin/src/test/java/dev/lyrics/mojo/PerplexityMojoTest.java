@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.core.Json;
 import dev.lyrics.dataset.AlpacaRecord;
-import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.dataset.SongText;
 import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.eval.SlidingWindow;
@@ -38,31 +37,18 @@ class PerplexityMojoTest {
         List<String> songs = List.of("O give thanks unto the LORD;\nfor he is good.", "Praise ye the LORD.\nPraise, O ye servants.");
         Json.write(preprocess.resolve("test.json"), songs.stream().map(s -> new AlpacaRecord("Write a psalm.", "", s)).toList());
         Files.writeString(preprocess.resolve("test_lyrics.txt"), String.join("", songs.stream().map(SongText::block).toList()));
-        Files.writeString(Files.createDirectories(dir.resolve("kjv-base")).resolve("config.json"), "{}");
-        Path finetune = Files.createDirectories(lyricsDir.resolve("finetune"));
-        Files.writeString(finetune.resolve("adapter_config.json"), "{}");
-        Files.writeString(finetune.resolve("adapter_model.safetensors"), "weights");
-        Path rnn = Files.createDirectories(lyricsDir.resolve("rnn-gru-char"));
-        Files.writeString(rnn.resolve("config.json"), "{}");
-        Files.writeString(rnn.resolve("model.safetensors"), "weights");
-        Files.writeString(rnn.resolve("vocab.json"), "{}");
+        FakeModelLoader.writeModelFiles(dir, lyricsDir, "rnn-gru-char");
         Files.createDirectories(lyricsDir.resolve("rnn-stale-without-model"));
         Json.write(lyricsDir.resolve("stages/finetune.json"), Map.of("key", "f1e2d3", "name", "finetune"));
     }
 
     private PerplexityMojo mojo() {
-        PerplexityMojo mojo = new PerplexityMojo() {
+        PerplexityMojo mojo = FakeModelLoader.configure(new PerplexityMojo() {
             @Override
             ModelLoader modelLoader() {
                 return loader;
             }
-        };
-        mojo.cacheDir = dir.resolve("cache").toFile();
-        mojo.outputDirectory = lyricsDir.toFile();
-        mojo.baseModel = dir.resolve("kjv-base").toFile();
-        mojo.finetuneStage = "finetune";
-        mojo.recurrentStages = List.of("rnn-*");
-        mojo.promptTemplate = PromptTemplate.STUDY;
+        }, dir, lyricsDir);
         mojo.batchSize = 8;
         mojo.maxPerplexity = Double.POSITIVE_INFINITY;
         mojo.minImprovement = 0.15;
