@@ -225,7 +225,6 @@ public class FinetuneMojo extends AbstractModelMojo {
                 adamBeta2, adamEpsilon);
     }
 
-
     /** The recurrent models' settings and inputs, checked. */
     private List<RecurrentConfig> checkedRecurrentModels() {
         ConfigException.require(recurrentThreads >= 1, "lyrics.finetune.recurrent.threads", recurrentThreads, "must be at least 1");

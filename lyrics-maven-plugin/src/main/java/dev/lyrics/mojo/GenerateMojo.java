@@ -107,7 +107,8 @@ public class GenerateMojo extends AbstractEvaluationMojo {
         List<String> listed = nonBlank(artists);
         List<String> artistList = listed.isEmpty() ? trainingArtists(stageDir("preprocess")) : listed;
         SortedMap<String, Double> temperatures = artistTemperatures(artistList);
-        List<ModelUnderTest> models = models().stream().filter(model -> sampleBase || !model.name().equals(PerplexityResults.BASE)).toList();
+        List<ModelUnderTest> models = models().stream()
+                .filter(model -> sampleBase || !model.name().equals(PerplexityResults.BASE)).toList();
         ModelLoader loader = modelLoader();
         SamplingSettings settings = new SamplingSettings(temperature, topK, topP, repetitionPenalty, maxNewTokens);
 
