@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -156,6 +157,8 @@ public final class ReportPage {
         }
         Element summary = table(section, "model", "epochs", "steps", "last train loss", "last validation loss",
                 "best validation loss");
+        // two charts a row: every model's curves on one screen
+        Element charts = section.appendElement("div").addClass("charts");
         for (Path file : logs) {
             String stage = file.getParent().getFileName().toString();
             LossLog log = LossLog.read(stage, file);
@@ -168,7 +171,7 @@ public final class ReportPage {
                     train.isEmpty() ? "-" : decimal(train.get(train.size() - 1).loss(), 4),
                     validation.isEmpty() ? "-" : decimal(validation.get(validation.size() - 1).loss(), 4),
                     validation.isEmpty() ? "-" : decimal(validation.stream().mapToDouble(LossLog.Point::loss).min().orElse(0), 4));
-            Element figure = section.appendElement("figure");
+            Element figure = charts.appendElement("figure");
             figure.appendElement("img").addClass("chart")
                     .attr("alt", stage + " training and validation loss")
                     .attr("width", Integer.toString(LossChart.WIDTH)).attr("height", Integer.toString(LossChart.HEIGHT))
@@ -266,8 +269,15 @@ public final class ReportPage {
         }
         row(table, SampleTable.referenceRow(samples.reference()).toArray(String[]::new)).addClass("reference");
         section.appendElement("p").addClass("note").text(SampleTable.DEFINITIONS);
-        for (Sample sample : samples.samples()) {
-            Element article = section.appendElement("article").addClass("sample");
+        // an artist's base and fine-tuned samples side by side, the recurrent models' after them
+        Element texts = section.appendElement("div").addClass("samples");
+        List<Sample> byArtist = samples.samples().stream()
+                .sorted(Comparator.comparing((Sample sample) -> sample.artist() == null)
+                        .thenComparing(sample -> sample.artist() == null ? "" : sample.artist())
+                        .thenComparing(Sample::model))
+                .toList();
+        for (Sample sample : byArtist) {
+            Element article = texts.appendElement("article").addClass("sample");
             article.appendElement("h3").text(SampleTable.heading(sample));
             article.appendElement("p").addClass("meta").text(SampleTable.details(sample));
             Element prompt = article.appendElement("details");
@@ -416,6 +426,7 @@ public final class ReportPage {
             .headline { font-weight: bold; }
             section.not-run h2 { color: #888; border-color: #bbb; }
             p.not-run { color: #888; font-style: italic; }
+            div.charts, div.samples { display: grid; grid-template-columns: 1fr 1fr; gap: 0 1.5em; }
             figure { margin: 0.5em 0 1.5em; }
             img.chart { max-width: 100%; height: auto; border: 1px solid #ddd; }
             article.sample { border-left: 3px solid #1f77b4; padding-left: 1em; margin-bottom: 1.5em; }
