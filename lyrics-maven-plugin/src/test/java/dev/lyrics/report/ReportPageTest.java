@@ -59,7 +59,9 @@ class ReportPageTest {
         Element samples = doc.getElementById("samples");
         assertEquals(4, samples.select("article.sample").size());
         assertEquals(5, samples.select("table").first().select("tbody tr").size(), "4 samples and the reference row");
-        assertTrue(samples.selectFirst("p.copied").text().contains("he leadeth me beside the still waters"));
+        assertTrue(samples.select("p.copied").text().contains("he leadeth me beside the still waters"));
+        assertEquals(List.of("finetuned — Asaph", "base — David", "finetuned — David", "rnn-lstm-char — (none: plain-text prompt)"),
+                samples.select("article.sample h3").eachText(), "by artist, models side by side, recurrent models last");
 
         Element stages = doc.getElementById("stages");
         assertEquals(List.of("scrape", "preprocess", "finetune", "rnn-lstm-char", "perplexity", "generate"),
