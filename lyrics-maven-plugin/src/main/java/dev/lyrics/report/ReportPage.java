@@ -269,25 +269,30 @@ public final class ReportPage {
         }
         row(table, SampleTable.referenceRow(samples.reference()).toArray(String[]::new)).addClass("reference");
         section.appendElement("p").addClass("note").text(SampleTable.DEFINITIONS);
-        // an artist's base and fine-tuned samples side by side, the recurrent models' after them
-        Element texts = section.appendElement("div").addClass("samples");
-        List<Sample> byArtist = samples.samples().stream()
-                .sorted(Comparator.comparing((Sample sample) -> sample.artist() == null)
-                        .thenComparing(sample -> sample.artist() == null ? "" : sample.artist())
-                        .thenComparing(Sample::model))
-                .toList();
-        for (Sample sample : byArtist) {
-            Element article = texts.appendElement("article").addClass("sample");
-            article.appendElement("h3").text(SampleTable.heading(sample));
-            article.appendElement("p").addClass("meta").text(SampleTable.details(sample));
-            Element prompt = article.appendElement("details");
-            prompt.appendElement("summary").text("prompt");
-            prompt.appendElement("pre").addClass("prompt").text(sample.prompt());
-            article.appendElement("pre").addClass("lyrics").text(sample.text());
-            String copied = SampleTable.copiedSpan(sample);
-            if (copied != null) {
-                article.appendElement("p").addClass("copied").text(copied);
+        // one row per artist, its models' samples side by side; the recurrent models' (no artist) last
+        SortedMap<String, List<Sample>> byArtist = new TreeMap<>(Comparator.nullsLast(Comparator.<String>naturalOrder()));
+        for (Sample sample : samples.samples()) {
+            byArtist.computeIfAbsent(sample.artist(), artist -> new ArrayList<>()).add(sample);
+        }
+        for (List<Sample> group : byArtist.values()) {
+            Element texts = section.appendElement("div").addClass("samples");
+            for (Sample sample : group) {
+                sampleArticle(texts, sample);
             }
+        }
+    }
+
+    private static void sampleArticle(Element parent, Sample sample) {
+        Element article = parent.appendElement("article").addClass("sample");
+        article.appendElement("h3").text(SampleTable.heading(sample));
+        article.appendElement("p").addClass("meta").text(SampleTable.details(sample));
+        Element prompt = article.appendElement("details");
+        prompt.appendElement("summary").text("prompt");
+        prompt.appendElement("pre").addClass("prompt").text(sample.prompt());
+        article.appendElement("pre").addClass("lyrics").text(sample.text());
+        String copied = SampleTable.copiedSpan(sample);
+        if (copied != null) {
+            article.appendElement("p").addClass("copied").text(copied);
         }
     }
 
