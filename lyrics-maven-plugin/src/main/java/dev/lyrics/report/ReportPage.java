@@ -276,9 +276,7 @@ public final class ReportPage {
         }
         for (List<Sample> group : byArtist.values()) {
             Element texts = section.appendElement("div").addClass("samples");
-            for (Sample sample : group) {
-                sampleArticle(texts, sample);
-            }
+            group.stream().sorted(Comparator.comparing(Sample::model)).forEach(sample -> sampleArticle(texts, sample));
         }
     }
 
