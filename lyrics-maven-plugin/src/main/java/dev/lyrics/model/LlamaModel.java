@@ -185,7 +185,10 @@ public final class LlamaModel implements AutoCloseable {
         return manager;
     }
 
-    /** The base weights by transformers name (a tied lm_head is not listed twice). */
+    /**
+     * The base weights by transformers name (a tied lm_head is not listed twice). They start frozen
+     * (no gradients); a trainer turns gradients on for the ones it trains.
+     */
     public SortedMap<String, NDArray> parameters() {
         return weights;
     }

@@ -75,7 +75,7 @@ public class PretrainMojo extends AbstractModelMojo {
     int batchSize;
 
     /** Optimiser steps. */
-    @Parameter(property = "lyrics.pretrain.steps", defaultValue = "1500")
+    @Parameter(property = "lyrics.pretrain.steps", defaultValue = "1800")
     int steps;
 
     /** Peak learning rate. */
@@ -168,8 +168,8 @@ public class PretrainMojo extends AbstractModelMojo {
                 .param("pretrain.evalInterval", evalInterval)
                 .param("pretrain.storage", storage);
         environment(spec, resolved);
-        String command = REBUILD_COMMAND + "\n# ran on " + resolved + ", " + dtype + ", "
-                + (threads == 0 ? "one thread per core" : threads + " threads");
+        String command = REBUILD_COMMAND + "\n# trained on " + Pretrainer.describe(resolved) + ", " + dtype + ", "
+                + (threads == 0 ? "one thread per core" : threads == 1 ? "1 thread" : threads + " threads");
         StageResult result = runner.run(spec.build(), context -> {
             Pretrainer.Result trained = new Pretrainer(settings, resolved, dtype(), context.log())
                     .run(corpusFile.toPath(), context.outputDir(), command);

@@ -20,7 +20,7 @@ final class ModelCard {
         double finalValidation = result.validationLosses().values().stream().reduce((a, b) -> b).orElse(Double.NaN);
         long tokensSeen = (long) s.steps() * s.batchSize() * s.contextLength();
         StringBuilder md = new StringBuilder();
-        md.append("# ").append(corpus.getFileName()).append(" base model\n\n")
+        md.append("# A small Llama pretrained on `").append(corpus.getFileName()).append("`\n\n")
                 .append("A small decoder with the architecture of Llama / Mistral (transformers' `LlamaForCausalLM`: "
                         + "RMSNorm, rotary embeddings, grouped-query attention, SwiGLU), pretrained from scratch by "
                         + "`lyrics:pretrain` of the lyrics-maven-plugin, with a byte-level BPE tokenizer trained on "
@@ -58,7 +58,7 @@ final class ModelCard {
         row(md, "learning rate", String.format(Locale.ROOT, "%s peak, %d warm-up steps, %s decay to %s of the peak",
                 s.learningRate(), s.warmupSteps(), s.schedule().name().toLowerCase(Locale.ROOT), s.minLrRatio()));
         row(md, "initialisation", "N(0, " + config.initializerRange() + ") matrices, norms of ones; seed " + s.seed());
-        row(md, "device", device + String.format(Locale.ROOT, ", %.1f min wall clock (tokenizer included), %.0f tokens/s",
+        row(md, "device", Pretrainer.describe(device) + String.format(Locale.ROOT, ", %.1f min wall clock (tokenizer included), %.0f tokens/s",
                 result.seconds() / 60, tokensSeen / result.seconds()));
 
         md.append("\n## Results\n\n")

@@ -110,7 +110,7 @@ public final class Pretrainer {
                             + "%d key/value heads, ffn %d, vocab %d, context %d) on %s, %s",
                     config.parameterCount(), config.numHiddenLayers(), config.hiddenSize(), config.numAttentionHeads(),
                     config.numKeyValueHeads(), config.intermediateSize(), config.vocabSize(), config.maxPositionEmbeddings(),
-                    device, dtype));
+                    describe(device), dtype));
             result = train(model, trainTokens, validationTokens, outputDir.resolve(LossLog.FILE), start);
             HfCheckpoint.save(outputDir, config, model.parameters(), settings.storage());
         }
@@ -160,11 +160,12 @@ public final class Pretrainer {
                         loss = lossArray.getFloat();
                     }
                     gradNorm = GradientClipping.clipGlobalNorm(parameters.values(), settings.gradClip());
+                    if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+                        throw new LyricsException("lyrics:pretrain: the loss (" + loss + ") or its gradient norm ("
+                                + gradNorm + ") is not finite at step " + (step + 1)
+                                + "; lower -Dlyrics.pretrain.learningRate or raise -Dlyrics.pretrain.warmupSteps");
+                    }
                     optimizer.step(parameters, lr);
-                }
-                if (!Double.isFinite(loss)) {
-                    throw new LyricsException("lyrics:pretrain: the loss became " + loss + " at step " + (step + 1)
-                            + "; lower -Dlyrics.pretrain.learningRate or raise -Dlyrics.pretrain.warmupSteps");
                 }
                 losses.add(loss);
                 double tokensPerSecond = (double) b * t / ((System.nanoTime() - stepStart) / 1e9);
@@ -186,6 +187,11 @@ public final class Pretrainer {
         }
         return new Result(losses, validation, trainTokens.length, validationTokens.length,
                 (System.nanoTime() - start) / 1e9);
+    }
+
+    /** "cpu" or "gpu 0", for logs and the model card. */
+    public static String describe(Device device) {
+        return device.isGpu() ? "gpu " + device.getDeviceId() : device.getDeviceType();
     }
 
     /** Mean next-token loss over the whole held-out stream, in consecutive windows of the context length. */

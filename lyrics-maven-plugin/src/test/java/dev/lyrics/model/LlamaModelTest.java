@@ -71,6 +71,18 @@ class LlamaModelTest {
     }
 
     @Test
+    void runsInHalfPrecisionCloseToFloat32() throws Exception {
+        Expected expected = expected();
+        try (LlamaModel model = LlamaModel.load(resource("tiny-llama"), Device.cpu(), DataType.FLOAT16)) {
+            assertEquals(DataType.FLOAT16, model.parameters().get("lm_head.weight").getDataType());
+            float[] actual = logProbs(model, expected.ids());
+            for (int i = 0; i < actual.length; i++) {
+                assertEquals(expected.logProbs()[i], actual[i], 2e-2, "position " + i);
+            }
+        }
+    }
+
+    @Test
     void checkpointWrittenByJavaReloadsToTheSameNumbers(@TempDir Path dir) throws Exception {
         Expected expected = expected();
         try (LlamaModel model = LlamaModel.load(resource("tiny-llama"), Device.cpu(), DataType.FLOAT32)) {

@@ -23,7 +23,7 @@ class PretrainMojoTest {
         mojo.kvHeads = 2;
         mojo.contextLength = 256;
         mojo.batchSize = 8;
-        mojo.steps = 1500;
+        mojo.steps = 1800;
         mojo.learningRate = 0.0015;
         mojo.minLrRatio = 0.1;
         mojo.warmupSteps = 100;
