@@ -55,6 +55,12 @@ class ReportPageTest {
                 perplexity.select("table").first().select("tbody tr").get(1).text());
         assertTrue(perplexity.selectFirst("p.headline").text().contains("base 9.12, fine-tuned 6.98, 23.5% lower"));
         assertEquals("Verdict: PASSED (2 passed, 0 failed, 1 skipped)", perplexity.selectFirst("p.verdict").text());
+        assertEquals(List.of("minImprovement finetuned corpus_perplexity", "maxPerplexity finetuned corpus_perplexity"),
+                perplexity.select("table").get(1).select("tbody tr td:eq(0)").eachText(), "the checks to read");
+        assertEquals("1 baseline checks passed (the figure is within tolerance of, or better than, its baseline)",
+                perplexity.selectFirst("details summary").text());
+        assertEquals(List.of("baseline finetuned corpus_perplexity"),
+                perplexity.select("details table tbody tr td:eq(0)").eachText(), "the baseline checks that held, folded");
 
         Element samples = doc.getElementById("samples");
         assertEquals(4, samples.select("article.sample").size());
