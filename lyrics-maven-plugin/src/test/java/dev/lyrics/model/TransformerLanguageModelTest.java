@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -37,7 +38,11 @@ class TransformerLanguageModelTest {
 
     /** log p(sequence[last] | sequence[0..last-1]) by a plain full forward pass. */
     static float lastLogProb(LlamaModel model, long[] sequence) {
-        return logSoftmax(lastLogits(model, Arrays.copyOf(sequence, sequence.length - 1)))[(int) sequence[sequence.length - 1]];
+        int t = sequence.length - 1;
+        try (NDManager scope = model.manager().newSubManager()) {
+            NDArray logits = model.forward(scope.create(Arrays.copyOf(sequence, t), new Shape(1, t)));
+            return logits.get(0, t - 1).logSoftmax(0).toFloatArray()[(int) sequence[t]];
+        }
     }
 
     /** The logits after the last of the ids, by a full forward pass without a cache. */
@@ -45,22 +50,6 @@ class TransformerLanguageModelTest {
         try (NDManager scope = model.manager().newSubManager()) {
             return model.forward(scope.create(ids, new Shape(1, ids.length))).get(0, ids.length - 1).toFloatArray();
         }
-    }
-
-    private static float[] logSoftmax(float[] logits) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (float logit : logits) {
-            max = Math.max(max, logit);
-        }
-        double sum = 0;
-        for (float logit : logits) {
-            sum += Math.exp(logit - max);
-        }
-        float[] out = new float[logits.length];
-        for (int i = 0; i < logits.length; i++) {
-            out[i] = (float) (logits[i] - max - Math.log(sum));
-        }
-        return out;
     }
 
     /** BOS, the text's tokens, EOS: what score() reads. */
