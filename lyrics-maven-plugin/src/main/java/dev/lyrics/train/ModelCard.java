@@ -34,7 +34,8 @@ final class ModelCard {
                 .append(ordinal((int) Math.round(1 / s.validationFraction()))).append(" block of ")
                 .append(Pretrainer.BLOCK_LINES).append(" lines (").append(text.validationLines())
                 .append(" lines, spread over every document); trained on the other ").append(text.trainLines())
-                .append(" lines. Tokens (with one `</s>` after each document): ")
+                .append(" lines. Each block starts with `<s>` (never a target of the loss) and each document ends with "
+                        + "`</s>`, so a text is scored from `<s>` as it was seen in training. Tokens: ")
                 .append(String.format(Locale.ROOT, "%,d", result.trainTokens())).append(" for training, ")
                 .append(String.format(Locale.ROOT, "%,d", result.validationTokens())).append(" held out.\n\n");
 

@@ -93,9 +93,8 @@ public final class Pretrainer {
         int[] trainTokens;
         int[] validationTokens;
         try (HfTokenizer tokenizer = HfTokenizer.load(outputDir)) {
-            int eos = tokenizer.addedTokenId("</s>");
-            trainTokens = tokenize(tokenizer, text.train(), eos);
-            validationTokens = tokenize(tokenizer, text.validation(), eos);
+            trainTokens = tokenize(tokenizer, text.train(), config.bosTokenId(), config.eosTokenId());
+            validationTokens = tokenize(tokenizer, text.validation(), config.bosTokenId(), config.eosTokenId());
         }
         log.info(String.format(Locale.ROOT, "lyrics:pretrain tokenizer: %d tokens (%d merges); %d train tokens, %d held-out tokens",
                 vocabulary.tokens().size(), vocabulary.merges().size(), trainTokens.length, validationTokens.length));
@@ -127,8 +126,10 @@ public final class Pretrainer {
         parameters.values().forEach(p -> p.setRequiresGradient(true));
         int b = settings.batchSize();
         int t = settings.contextLength();
+        int bos = model.config().bosTokenId();
         long[] inputs = new long[b * t];
         long[] targets = new long[b * t];
+        float[] weights = new float[b * t];
         SplittableRandom random = new SplittableRandom(settings.seed());
         LrSchedule schedule = new LrSchedule(settings.schedule(), settings.learningRate(), settings.warmupSteps(),
                 settings.steps(), settings.minLrRatio());
@@ -142,11 +143,7 @@ public final class Pretrainer {
             for (int step = 0; step < settings.steps(); step++) {
                 long stepStart = System.nanoTime();
                 for (int row = 0; row < b; row++) {
-                    int offset = random.nextInt(trainTokens.length - t);
-                    for (int i = 0; i < t; i++) {
-                        inputs[row * t + i] = trainTokens[offset + i];
-                        targets[row * t + i] = trainTokens[offset + i + 1];
-                    }
+                    window(trainTokens, random.nextInt(trainTokens.length - t), row, t, bos, inputs, targets, weights);
                 }
                 double lr = schedule.at(step);
                 double loss;
@@ -154,8 +151,10 @@ public final class Pretrainer {
                 try (NDManager scope = model.manager().newSubManager()) {
                     NDArray ids = scope.create(inputs, new Shape(b, t));
                     NDArray next = scope.create(targets, new Shape(b, t));
+                    NDArray weight = scope.create(weights, new Shape(b, t));
                     try (GradientCollector collector = engine.newGradientCollector()) {
-                        NDArray lossArray = LlamaModel.targetLogProbs(model.forward(ids), next).mean().neg();
+                        NDArray lossArray = LlamaModel.targetLogProbs(model.forward(ids), next).mul(weight).sum()
+                                .div(weight.sum()).neg();
                         collector.backward(lossArray);
                         loss = lossArray.getFloat();
                     }
@@ -197,36 +196,55 @@ public final class Pretrainer {
     /** Mean next-token loss over the whole held-out stream, in consecutive windows of the context length. */
     double evaluate(LlamaModel model, int[] tokens) {
         int t = settings.contextLength();
+        int bos = model.config().bosTokenId();
         int windows = (tokens.length - 1) / t;
         double sum = 0;
+        double count = 0;
         for (int first = 0; first < windows; first += settings.batchSize()) {
             int rows = Math.min(settings.batchSize(), windows - first);
             long[] inputs = new long[rows * t];
             long[] targets = new long[rows * t];
+            float[] weights = new float[rows * t];
             for (int row = 0; row < rows; row++) {
-                for (int i = 0; i < t; i++) {
-                    inputs[row * t + i] = tokens[(first + row) * t + i];
-                    targets[row * t + i] = tokens[(first + row) * t + i + 1];
-                }
+                window(tokens, (first + row) * t, row, t, bos, inputs, targets, weights);
             }
             try (NDManager scope = model.manager().newSubManager()) {
+                NDArray weight = scope.create(weights, new Shape(rows, t));
                 NDArray logProbs = LlamaModel.targetLogProbs(model.forward(scope.create(inputs, new Shape(rows, t))),
                         scope.create(targets, new Shape(rows, t)));
-                sum -= logProbs.sum().getFloat();
+                sum -= logProbs.mul(weight).sum().getFloat();
+                count += weight.sum().getFloat();
             }
         }
-        return sum / ((long) windows * t);
+        return sum / count;
     }
 
-    /** The token stream of some documents: each document's blocks encoded in order, EOS after each document. */
-    private static int[] tokenize(HfTokenizer tokenizer, List<List<String>> documents, int eos) {
+    /**
+     * Row {@code row} of a batch: inputs tokens[offset, offset + t), targets one further, weight 0
+     * where the target is BOS (a block start is not predictable from the text before it).
+     */
+    private static void window(int[] tokens, int offset, int row, int t, int bos, long[] inputs, long[] targets,
+                               float[] weights) {
+        for (int i = 0; i < t; i++) {
+            inputs[row * t + i] = tokens[offset + i];
+            targets[row * t + i] = tokens[offset + i + 1];
+            weights[row * t + i] = tokens[offset + i + 1] == bos ? 0 : 1;
+        }
+    }
+
+    /**
+     * The token stream of some documents: BOS before each block (so the model learns to start a text
+     * from BOS, as it is scored and fine-tuned), EOS after each document.
+     */
+    private static int[] tokenize(HfTokenizer tokenizer, List<List<String>> documents, int bos, int eos) {
         List<long[]> parts = new ArrayList<>();
         int total = 0;
         for (List<String> document : documents) {
             for (String block : document) {
                 long[] ids = tokenizer.encode(block).ids();
+                parts.add(new long[] {bos});
                 parts.add(ids);
-                total += ids.length;
+                total += 1 + ids.length;
             }
             parts.add(new long[] {eos});
             total++;
