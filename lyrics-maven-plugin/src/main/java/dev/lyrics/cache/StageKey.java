@@ -76,6 +76,14 @@ public record StageKey(
         return reasons;
     }
 
+    /** A value as a log line shows it: another stage's 64-hex key shortened to 12, as everywhere else. */
+    private static String shown(String value) {
+        if (value == null) {
+            return "(unset)";
+        }
+        return value.matches("[0-9a-f]{64}") ? value.substring(0, 12) : value;
+    }
+
     private static void diffValues(String prefix, Map<String, String> before, Map<String, String> now, List<String> out) {
         TreeSet<String> keys = new TreeSet<>(before.keySet());
         keys.addAll(now.keySet());
@@ -83,7 +91,7 @@ public record StageKey(
             String a = before.get(key);
             String b = now.get(key);
             if (!Objects.equals(a, b)) {
-                out.add(prefix + key + " " + (a == null ? "(unset)" : a) + " -> " + (b == null ? "(unset)" : b));
+                out.add(prefix + key + " " + shown(a) + " -> " + shown(b));
             }
         }
     }

@@ -1,40 +1,81 @@
 package dev.lyrics.eval;
 
+import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
+import dev.lyrics.core.ConfigException;
+import dev.lyrics.lora.LoraModel;
+import dev.lyrics.model.LlamaConfig;
+import dev.lyrics.model.LlamaModel;
 import dev.lyrics.model.Torch;
+import dev.lyrics.model.TransformerLanguageModel;
 import dev.lyrics.rnn.RecurrentLanguageModel;
+import dev.lyrics.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.SortedMap;
 
 /**
- * Opens the project's own models for lyrics:perplexity.
- *
- * <p>The recurrent models are {@code RecurrentLanguageModel.load(stageDir)}. NOT WIRED YET: the
- * transformer (dev.lyrics.model). Wiring it: open the base checkpoint, apply the adapter when there is one, score
- * with this loader's context and stride, make {@link LanguageModel#window()} return the window it
- * scores with (context 0 resolved to the model's max_position_embeddings, stride 0 to half the
- * context), and implement {@link LanguageModel#score(java.util.List)} batched, without gradients,
- * in an NDManager scope per batch.
+ * Opens the project's own models: a Hugging Face checkpoint with its tokenizer, the fine-tuned
+ * adapter merged into it (W + scale B A, as peft's merge_and_unload: evaluation and sampling then
+ * run at the base model's speed), and the recurrent models of their stage directories.
  */
 public final class StudyModelLoader implements ModelLoader {
+    private final Device device;
+    private final DataType dtype;
+    private final int threads;
     private final int contextLength;
     private final int stride;
 
     /**
+     * @param threads       the libtorch intra-op threads the engine was started with (recorded in the environment)
      * @param contextLength most tokens a transformer window reads; 0 for the model's max_position_embeddings
      * @param stride        how far windows advance; 0 for half the context
      */
-    public StudyModelLoader(int contextLength, int stride) {
+    public StudyModelLoader(Device device, DataType dtype, int threads, int contextLength, int stride) {
+        this.device = device;
+        this.dtype = dtype;
+        this.threads = threads;
         this.contextLength = contextLength;
         this.stride = stride;
     }
 
     @Override
     public LanguageModel transformer(String name, Path modelDir, Path adapterDir) {
-        throw new IllegalStateException("lyrics:perplexity cannot open " + name + " yet: StudyModelLoader.transformer is"
-                + " not wired to the dev.lyrics.model decoder (context " + contextLength + ", stride " + stride + ")");
+        LlamaModel model = null;
+        HfTokenizer tokenizer = null;
+        try {
+            model = LlamaModel.load(modelDir, device, dtype);
+            if (adapterDir != null) {
+                LoraModel.load(model, adapterDir).mergeAndUnload();
+            }
+            tokenizer = HfTokenizer.load(modelDir);
+            return new TransformerLanguageModel(name, model, tokenizer, window(model.config()));
+        } catch (IOException | RuntimeException e) {
+            if (tokenizer != null) {
+                tokenizer.close();
+            }
+            if (model != null) {
+                model.close();
+            }
+            if (e instanceof IOException io) {
+                throw new UncheckedIOException("cannot open " + name + " from " + modelDir
+                        + (adapterDir == null ? "" : " with the adapter " + adapterDir), io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    /** The window of the loader's settings for a model: contextLength and stride resolved. */
+    SlidingWindow window(LlamaConfig config) {
+        int positions = config.maxPositionEmbeddings();
+        ConfigException.require(contextLength <= positions, "lyrics.perplexity.contextLength", contextLength,
+                "must be at most the base model's max_position_embeddings " + positions);
+        int context = contextLength == 0 ? positions : contextLength;
+        int advance = stride == 0 ? Math.max(1, context / 2) : stride;
+        ConfigException.require(advance <= context, "lyrics.perplexity.stride", stride,
+                "must be at most the context " + context);
+        return new SlidingWindow(context, advance);
     }
 
     @Override
@@ -48,6 +89,6 @@ public final class StudyModelLoader implements ModelLoader {
 
     @Override
     public SortedMap<String, String> environment() {
-        return Torch.environment(Torch.engine().defaultDevice(), DataType.FLOAT32);
+        return Torch.environment(device, dtype, threads);
     }
 }

@@ -175,6 +175,26 @@ public final class LoraModel implements AutoCloseable {
         return merged.add(b.matMul(adapter.a).mul((float) config.scale()));
     }
 
+    /**
+     * peft's merge_and_unload: adds scale * B A to each adapted base weight in place (in the base's
+     * precision) and frees the adapters, leaving a plain model that computes what the adapted one
+     * did, as fast as the base and with no trainable parameter. The base weights are changed for
+     * good: reload them to get the base model back.
+     */
+    public void mergeAndUnload() {
+        for (String weight : adapters.keySet()) {
+            LoraLinear adapter = adapters.get(weight);
+            try (NDManager scope = manager.newSubManager()) {
+                NDArray delta = adapter.b.matMul(adapter.a);
+                delta.attach(scope);
+                delta = delta.mul((float) config.scale());
+                NDArray w = base.parameters().get(weight);
+                w.addi(delta.getDataType() == w.getDataType() ? delta : delta.toType(w.getDataType(), false));
+            }
+        }
+        close();
+    }
+
     @Override
     public void close() {
         adapters.forEach((weight, adapter) ->

@@ -61,6 +61,16 @@ public final class Torch {
         return environment;
     }
 
+    /**
+     * The same with the intra-op thread count: a model stage's figures depend on it (libtorch sums
+     * in a different order on another number of threads).
+     */
+    public static SortedMap<String, String> environment(Device device, DataType dtype, int threads) {
+        SortedMap<String, String> environment = environment(device, dtype);
+        environment.put("threads", Integer.toString(threads));
+        return environment;
+    }
+
     /** auto (a GPU when there is one), cpu or gpu; the property names the parameter for errors. */
     public static Device device(String name, String property) {
         Engine engine = engine();

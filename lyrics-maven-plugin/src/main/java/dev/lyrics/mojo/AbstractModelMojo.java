@@ -1,9 +1,10 @@
 package dev.lyrics.mojo;
 
 import ai.djl.Device;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import dev.lyrics.cache.StageSpec;
+import dev.lyrics.core.ConfigException;
+import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.model.Torch;
 import org.apache.maven.plugins.annotations.Parameter;
 
@@ -36,10 +37,16 @@ public abstract class AbstractModelMojo extends AbstractStageMojo {
 
     /** Records engine, device, dtype and threads in the stage's key. */
     protected StageSpec.Builder environment(StageSpec.Builder spec, Device resolvedDevice) {
-        Engine engine = Torch.engine(threads);
-        return spec.environment("engine", engine.getEngineName() + " " + engine.getVersion())
-                .environment("device", resolvedDevice.toString())
-                .environment("dtype", dtype)
-                .environment("threads", Integer.toString(threads));
+        Torch.environment(resolvedDevice, dtype(), threads).forEach(spec::environment);
+        return spec;
+    }
+
+    /** The Alpaca template the transformers read; shared by fine-tuning, evaluation and sampling. */
+    protected static PromptTemplate promptTemplate(String template) {
+        try {
+            return new PromptTemplate(template);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.of("lyrics.promptTemplate", "\"" + template + "\"", e.getMessage());
+        }
     }
 }

@@ -183,7 +183,7 @@ public class FinetuneMojo extends AbstractModelMojo {
     /** Checks every LoRA parameter and the inputs, and builds the fine-tune stage. */
     private LoraStage loraStage() throws IOException {
         LoraTrainer.Settings settings = loraSettings().validate(LoraFinetune.PREFIX);
-        PromptTemplate template = promptTemplate();
+        PromptTemplate template = promptTemplate(promptTemplate);
         Path trainFile = preprocessDirectory.toPath().resolve("train.json");
         requireInput(trainFile);
         LoraFinetune.checkBaseModel(baseModel.toPath(), "lyrics.baseModel");
@@ -225,13 +225,6 @@ public class FinetuneMojo extends AbstractModelMojo {
                 adamBeta2, adamEpsilon);
     }
 
-    private PromptTemplate promptTemplate() {
-        try {
-            return new PromptTemplate(promptTemplate);
-        } catch (IllegalArgumentException e) {
-            throw ConfigException.of("lyrics.promptTemplate", "\"" + promptTemplate + "\"", e.getMessage());
-        }
-    }
     /** The recurrent models' settings and inputs, checked. */
     private List<RecurrentConfig> checkedRecurrentModels() {
         ConfigException.require(recurrentThreads >= 1, "lyrics.finetune.recurrent.threads", recurrentThreads, "must be at least 1");

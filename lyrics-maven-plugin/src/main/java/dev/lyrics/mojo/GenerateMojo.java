@@ -11,12 +11,10 @@ import dev.lyrics.core.Log;
 import dev.lyrics.dataset.AlpacaRecord;
 import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.dataset.SongText;
-import dev.lyrics.eval.ModelCatalog;
 import dev.lyrics.eval.ModelFamily;
 import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.eval.ModelUnderTest;
 import dev.lyrics.eval.PerplexityResults;
-import dev.lyrics.eval.StudyModelLoader;
 import dev.lyrics.generate.CopyIndex;
 import dev.lyrics.generate.Generation;
 import dev.lyrics.generate.LyricText;
@@ -24,7 +22,7 @@ import dev.lyrics.generate.Sample;
 import dev.lyrics.generate.Samples;
 import dev.lyrics.generate.SamplesMarkdown;
 import dev.lyrics.generate.SamplingSettings;
-import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,34 +39,18 @@ import org.apache.maven.plugins.annotations.Parameter;
  * measures every text and writes generate/samples.json and samples.md.
  */
 @Mojo(name = "generate", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
-public class GenerateMojo extends AbstractStageMojo {
+public class GenerateMojo extends AbstractEvaluationMojo {
     /** Skips this goal. */
     @Parameter(property = "lyrics.generate.skip", defaultValue = "false")
     boolean skipGenerate;
-
-    /** The base checkpoint: a Hugging Face directory (config.json, safetensors, tokenizer.json). */
-    @Parameter(property = "lyrics.baseModel", defaultValue = "${project.basedir}/../data/models/kjv-base")
-    File baseModel;
-
-    /** The stage whose LoRA adapter makes the "finetuned" model; empty samples no fine-tuned model. */
-    @Parameter(property = "lyrics.generate.finetuneStage", defaultValue = "finetune")
-    String finetuneStage;
 
     /** Also samples the base model with the same prompts and seeds, for contrast. */
     @Parameter(property = "lyrics.generate.sampleBase", defaultValue = "true")
     boolean sampleBase;
 
-    /** Recurrent model stages to sample: names, or globs over the stage directories that hold a model. */
-    @Parameter(property = "lyrics.generate.recurrentStages", defaultValue = "rnn-*")
-    List<String> recurrentStages;
-
     /** The artists to write for, in order; empty takes every artist of the training split. */
     @Parameter(property = "lyrics.generate.artists")
     List<String> artists;
-
-    /** The Alpaca template the transformers read, with {instruction}, {input} and {output}; the same as fine-tuning's. */
-    @Parameter(property = "lyrics.promptTemplate", defaultValue = PromptTemplate.STUDY)
-    String promptTemplate;
 
     /** The prompt's Alpaca instruction. */
     @Parameter(property = "lyrics.generate.instruction", defaultValue = "Write song lyrics in the requested style.")
@@ -119,20 +101,14 @@ public class GenerateMojo extends AbstractStageMojo {
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
         PromptTemplate template = validate();
-        Path preprocess = stageDir("preprocess");
-        Path trainJson = preprocess.resolve("train.json");
-        Path testJson = preprocess.resolve("test.json");
-        for (Path input : List.of(trainJson, testJson)) {
-            if (!Files.isRegularFile(input)) {
-                throw InputException.at(input, "not found; run lyrics:preprocess before lyrics:generate");
-            }
-        }
+        List<Path> inputs = preprocessed("train.json", "test.json");
+        Path trainJson = inputs.get(0);
+        Path testJson = inputs.get(1);
         List<String> listed = nonBlank(artists);
-        List<String> artistList = listed.isEmpty() ? trainingArtists(preprocess) : listed;
+        List<String> artistList = listed.isEmpty() ? trainingArtists(stageDir("preprocess")) : listed;
         SortedMap<String, Double> temperatures = artistTemperatures(artistList);
-        List<ModelUnderTest> models = new ModelCatalog(outputDirectory.toPath())
-                .discover(baseModel.toPath(), finetuneStage, nonBlank(recurrentStages))
-                .stream().filter(model -> sampleBase || !model.name().equals(PerplexityResults.BASE)).toList();
+        List<ModelUnderTest> models = models().stream()
+                .filter(model -> sampleBase || !model.name().equals(PerplexityResults.BASE)).toList();
         ModelLoader loader = modelLoader();
         SamplingSettings settings = new SamplingSettings(temperature, topK, topP, repetitionPenalty, maxNewTokens);
 
@@ -150,16 +126,11 @@ public class GenerateMojo extends AbstractStageMojo {
                 .param("generate.repetitionPenalty", repetitionPenalty)
                 .param("generate.maxNewTokens", maxNewTokens)
                 .param("generate.seed", seed);
+        addModels(spec, models, loader);
         List<Generation.Plan> plans = new ArrayList<>();
         for (ModelUnderTest model : models) {
-            ModelCatalog.inputs(model).forEach(spec::input);
             plans.add(plan(model, loader, template, artistList, temperatures));
         }
-        if (models.stream().anyMatch(model -> model.family() == ModelFamily.RECURRENT)) {
-            spec.input("vocab_char.json", preprocess.resolve("vocab_char.json"));
-            spec.input("vocab_word.json", preprocess.resolve("vocab_word.json"));
-        }
-        loader.environment().forEach(spec::environment);
 
         runner.run(spec.build(), context -> {
             CopyIndex training = new CopyIndex(lyricWords(AlpacaRecord.readAll(trainJson)));
@@ -200,11 +171,7 @@ public class GenerateMojo extends AbstractStageMojo {
         ConfigException.require(maxNewTokens >= 1, "lyrics.generate.maxNewTokens", maxNewTokens, "must be at least 1");
         ConfigException.require(inputTemplate.contains("{artist}"), "lyrics.generate.inputTemplate", inputTemplate,
                 "must contain {artist}");
-        try {
-            return new PromptTemplate(promptTemplate);
-        } catch (IllegalArgumentException e) {
-            throw ConfigException.of("lyrics.promptTemplate", promptTemplate, e.getMessage());
-        }
+        return promptTemplate(promptTemplate);
     }
 
     /** "Asaph=0.7" entries, each for an artist that is sampled. */
@@ -227,7 +194,7 @@ public class GenerateMojo extends AbstractStageMojo {
     }
 
     /** The artists of the training split, from dataset_info.json, in sorted order. */
-    private static List<String> trainingArtists(Path preprocess) throws java.io.IOException {
+    private static List<String> trainingArtists(Path preprocess) throws IOException {
         Path info = preprocess.resolve("dataset_info.json");
         if (!Files.isRegularFile(info)) {
             throw InputException.at(info, "not found; run lyrics:preprocess, or list <artists>");
@@ -241,17 +208,7 @@ public class GenerateMojo extends AbstractStageMojo {
         return names.stream().sorted().toList();
     }
 
-    /** A list parameter's entries; an empty property gives null or a blank entry. */
-    private static List<String> nonBlank(List<String> values) {
-        return values == null ? List.of() : values.stream().filter(v -> v != null && !v.isBlank()).map(String::strip).toList();
-    }
-
     private static List<List<String>> lyricWords(List<AlpacaRecord> records) {
         return records.stream().map(record -> new LyricText(record.output()).words()).toList();
-    }
-
-    /** Where models are opened: a seam for tests, which sample fake models. */
-    ModelLoader modelLoader() {
-        return new StudyModelLoader(0, 0);
     }
 }

@@ -5,7 +5,6 @@ import dev.lyrics.cache.StageRunner;
 import dev.lyrics.cache.StageSpec;
 import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Files2;
-import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
 import dev.lyrics.dataset.AlpacaRecord;
@@ -13,13 +12,11 @@ import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.dataset.SongText;
 import dev.lyrics.eval.GateCheck;
 import dev.lyrics.eval.JUnitReport;
-import dev.lyrics.eval.ModelCatalog;
 import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.eval.ModelUnderTest;
 import dev.lyrics.eval.PerplexityEvaluator;
 import dev.lyrics.eval.PerplexityGate;
 import dev.lyrics.eval.PerplexityResults;
-import dev.lyrics.eval.StudyModelLoader;
 import dev.lyrics.eval.TestSet;
 import java.io.File;
 import java.nio.file.Files;
@@ -35,26 +32,10 @@ import org.apache.maven.plugins.annotations.Parameter;
  * build: TEST-lyrics-perplexity.xml beside them, and a build failure when a figure regressed.
  */
 @Mojo(name = "perplexity", defaultPhase = LifecyclePhase.VERIFY, threadSafe = true)
-public class PerplexityMojo extends AbstractStageMojo {
+public class PerplexityMojo extends AbstractEvaluationMojo {
     /** Skips this goal. */
     @Parameter(property = "lyrics.perplexity.skip", defaultValue = "false")
     boolean skipPerplexity;
-
-    /** The base checkpoint: a Hugging Face directory (config.json, safetensors, tokenizer.json). */
-    @Parameter(property = "lyrics.baseModel", defaultValue = "${project.basedir}/../data/models/kjv-base")
-    File baseModel;
-
-    /** The stage whose LoRA adapter makes the "finetuned" model; none evaluates no fine-tuned model. */
-    @Parameter(property = "lyrics.perplexity.finetuneStage", defaultValue = "finetune")
-    String finetuneStage;
-
-    /** Recurrent model stages to evaluate: names, or globs over the stage directories that hold a model; none for none. */
-    @Parameter(property = "lyrics.perplexity.recurrentStages", defaultValue = "rnn-*")
-    List<String> recurrentStages;
-
-    /** The Alpaca template the transformers read, with {instruction}, {input} and {output}; the same as fine-tuning's. */
-    @Parameter(property = "lyrics.promptTemplate", defaultValue = PromptTemplate.STUDY)
-    String promptTemplate;
 
     /** Most tokens one window reads when a text is longer; 0 takes the model's max_position_embeddings. */
     @Parameter(property = "lyrics.perplexity.contextLength", defaultValue = "0")
@@ -101,16 +82,10 @@ public class PerplexityMojo extends AbstractStageMojo {
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
         PromptTemplate template = validate();
-        Path preprocess = stageDir("preprocess");
-        Path testJson = preprocess.resolve("test.json");
-        Path testLyrics = preprocess.resolve("test_lyrics.txt");
-        for (Path input : List.of(testJson, testLyrics)) {
-            if (!Files.isRegularFile(input)) {
-                throw InputException.at(input, "not found; run lyrics:preprocess before lyrics:perplexity");
-            }
-        }
-        List<ModelUnderTest> models = new ModelCatalog(outputDirectory.toPath())
-                .discover(baseModel.toPath(), finetuneStage, recurrentStages == null ? List.of() : recurrentStages);
+        List<Path> inputs = preprocessed("test.json", "test_lyrics.txt");
+        Path testJson = inputs.get(0);
+        Path testLyrics = inputs.get(1);
+        List<ModelUnderTest> models = models();
         ModelLoader loader = modelLoader();
 
         StageSpec.Builder spec = StageSpec.builder("perplexity", "perplexity", stageDir("perplexity"))
@@ -120,12 +95,7 @@ public class PerplexityMojo extends AbstractStageMojo {
                 .param("perplexity.contextLength", contextLength)
                 .param("perplexity.stride", stride)
                 .param("perplexity.batchSize", batchSize);
-        for (ModelUnderTest model : models) {
-            ModelCatalog.inputs(model).forEach(spec::input);
-            // perplexity.json names the stage that built each model, so the key must follow it
-            spec.param("model." + model.name() + ".stageKey", model.stageKey());
-        }
-        loader.environment().forEach(spec::environment);
+        addModels(spec, models, loader);
 
         StageResult result = runner.run(spec.build(), context -> {
             TestSet testSet = new TestSet(AlpacaRecord.readAll(testJson), template, SongText.readLyrics(testLyrics));
@@ -160,15 +130,11 @@ public class PerplexityMojo extends AbstractStageMojo {
         ConfigException.require(minImprovement < 1, "lyrics.perplexity.minImprovement", minImprovement,
                 "must be below 1 (a fraction of the base model's perplexity)");
         ConfigException.require(tolerance >= 0, "lyrics.perplexity.tolerance", tolerance, "must be 0 or more");
-        try {
-            return new PromptTemplate(promptTemplate);
-        } catch (IllegalArgumentException e) {
-            throw ConfigException.of("lyrics.promptTemplate", promptTemplate, e.getMessage());
-        }
+        return promptTemplate(promptTemplate);
     }
 
-    /** Where models are opened: a seam for tests, which evaluate fake models. */
+    @Override
     ModelLoader modelLoader() {
-        return new StudyModelLoader(contextLength, stride);
+        return studyModelLoader(contextLength, stride);
     }
 }

@@ -18,8 +18,8 @@ import org.jfree.data.xy.XYSeriesCollection;
 
 /** Draws a model's training and validation loss against the optimiser step, as a PNG. */
 public final class LossChart {
-    static final int WIDTH = 900;
-    static final int HEIGHT = 340;
+    static final int WIDTH = 560;
+    static final int HEIGHT = 320;
     private static final Color TRAIN = new Color(0x1f77b4);
     private static final Color VALIDATION = new Color(0xd62728);
 

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Comparator;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -156,6 +157,8 @@ public final class ReportPage {
         }
         Element summary = table(section, "model", "epochs", "steps", "last train loss", "last validation loss",
                 "best validation loss");
+        // two charts a row: every model's curves on one screen
+        Element charts = section.appendElement("div").addClass("charts");
         for (Path file : logs) {
             String stage = file.getParent().getFileName().toString();
             LossLog log = LossLog.read(stage, file);
@@ -168,7 +171,7 @@ public final class ReportPage {
                     train.isEmpty() ? "-" : decimal(train.get(train.size() - 1).loss(), 4),
                     validation.isEmpty() ? "-" : decimal(validation.get(validation.size() - 1).loss(), 4),
                     validation.isEmpty() ? "-" : decimal(validation.stream().mapToDouble(LossLog.Point::loss).min().orElse(0), 4));
-            Element figure = section.appendElement("figure");
+            Element figure = charts.appendElement("figure");
             figure.appendElement("img").addClass("chart")
                     .attr("alt", stage + " training and validation loss")
                     .attr("width", Integer.toString(LossChart.WIDTH)).attr("height", Integer.toString(LossChart.HEIGHT))
@@ -234,6 +237,11 @@ public final class ReportPage {
         List<String> counts = new ArrayList<>();
         int failures = 0;
         Element checks = table(section, "check", "outcome", "message");
+        // the many baseline figures that held are there to look up, not to read past
+        Element held = section.appendElement("details");
+        Element heldSummary = held.appendElement("summary");
+        Element heldChecks = table(held, "check", "outcome", "message");
+        int heldCount = 0;
         for (Element testcase : suite.select("testcase")) {
             Element failure = testcase.selectFirst("failure");
             Element skipped = testcase.selectFirst("skipped");
@@ -241,8 +249,15 @@ public final class ReportPage {
             failures += failure != null ? 1 : 0;
             String message = failure != null ? failure.attr("message")
                     : skipped != null ? skipped.attr("message") : testcase.select("system-out").text();
-            row(checks, testcase.attr("name"), outcome, message).addClass(outcome);
+            boolean baselineHeld = outcome.equals("passed") && testcase.attr("name").startsWith("baseline ");
+            heldCount += baselineHeld ? 1 : 0;
+            row(baselineHeld ? heldChecks : checks, testcase.attr("name"), outcome, message).addClass(outcome);
             counts.add(outcome);
+        }
+        if (heldCount == 0) {
+            held.remove();
+        } else {
+            heldSummary.text(heldCount + " baseline checks passed (the figure is within tolerance of, or better than, its baseline)");
         }
         long passed = counts.stream().filter("passed"::equals).count();
         long skippedCount = counts.stream().filter("skipped"::equals).count();
@@ -266,18 +281,28 @@ public final class ReportPage {
         }
         row(table, SampleTable.referenceRow(samples.reference()).toArray(String[]::new)).addClass("reference");
         section.appendElement("p").addClass("note").text(SampleTable.DEFINITIONS);
+        // one row per artist, its models' samples side by side; the recurrent models' (no artist) last
+        SortedMap<String, List<Sample>> byArtist = new TreeMap<>(Comparator.nullsLast(Comparator.<String>naturalOrder()));
         for (Sample sample : samples.samples()) {
-            Element article = section.appendElement("article").addClass("sample");
-            article.appendElement("h3").text(SampleTable.heading(sample));
-            article.appendElement("p").addClass("meta").text(SampleTable.details(sample));
-            Element prompt = article.appendElement("details");
-            prompt.appendElement("summary").text("prompt");
-            prompt.appendElement("pre").addClass("prompt").text(sample.prompt());
-            article.appendElement("pre").addClass("lyrics").text(sample.text());
-            String copied = SampleTable.copiedSpan(sample);
-            if (copied != null) {
-                article.appendElement("p").addClass("copied").text(copied);
-            }
+            byArtist.computeIfAbsent(sample.artist(), artist -> new ArrayList<>()).add(sample);
+        }
+        for (List<Sample> group : byArtist.values()) {
+            Element texts = section.appendElement("div").addClass("samples");
+            group.stream().sorted(Comparator.comparing(Sample::model)).forEach(sample -> sampleArticle(texts, sample));
+        }
+    }
+
+    private static void sampleArticle(Element parent, Sample sample) {
+        Element article = parent.appendElement("article").addClass("sample");
+        article.appendElement("h3").text(SampleTable.heading(sample));
+        article.appendElement("p").addClass("meta").text(SampleTable.details(sample));
+        Element prompt = article.appendElement("details");
+        prompt.appendElement("summary").text("prompt");
+        prompt.appendElement("pre").addClass("prompt").text(sample.prompt());
+        article.appendElement("pre").addClass("lyrics").text(sample.text());
+        String copied = SampleTable.copiedSpan(sample);
+        if (copied != null) {
+            article.appendElement("p").addClass("copied").text(copied);
         }
     }
 
@@ -416,6 +441,7 @@ public final class ReportPage {
             .headline { font-weight: bold; }
             section.not-run h2 { color: #888; border-color: #bbb; }
             p.not-run { color: #888; font-style: italic; }
+            div.charts, div.samples { display: grid; grid-template-columns: 1fr 1fr; gap: 0 1.5em; }
             figure { margin: 0.5em 0 1.5em; }
             img.chart { max-width: 100%; height: auto; border: 1px solid #ddd; }
             article.sample { border-left: 3px solid #1f77b4; padding-left: 1em; margin-bottom: 1.5em; }

@@ -175,7 +175,8 @@ public final class RecurrentTrainer {
             try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
                 outputs = net.forward(store, batch.inputs, true);
                 nll = negativeLogLikelihood(outputs.get(0), batch.targets, batch.mask);
-                collector.backward(nll.div(Math.max(chunk.units(), 1)));
+                // a scalar in libtorch's memory: autograd keeps the divisor for backward (see Torch.scalar)
+                collector.backward(nll.div(Torch.scalar(nll, Math.max(chunk.units(), 1))));
             }
             clipGlobalNorm(net, scope);
             store.updateAllParameters();

@@ -119,6 +119,17 @@ class StageRunnerTest {
     }
 
     @Test
+    void upstreamKeysInMissReasonsAreShortened() throws Exception {
+        String upstream = "a".repeat(64);
+        StageSpec before = StageSpec.builder("report", "report", out).param("stage.finetune", upstream).build();
+        StageSpec after = StageSpec.builder("report", "report", out).param("stage.finetune", "b".repeat(64)).build();
+        runner(StageRunner.Mode.NORMAL).run(before, work);
+        runner(StageRunner.Mode.NORMAL).run(after, work);
+        String miss = lines.get(lines.size() - 1);
+        assertTrue(miss.endsWith("parameter stage.finetune aaaaaaaaaaaa -> bbbbbbbbbbbb"), miss);
+    }
+
+    @Test
     void failedRunLeavesNoEntryAndNextRunComputes() throws Exception {
         StageWork crashing = context -> {
             Files.writeString(context.outputDir().resolve("result.txt"), "half");

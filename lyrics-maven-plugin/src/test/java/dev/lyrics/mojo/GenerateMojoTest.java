@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.core.Json;
 import dev.lyrics.dataset.AlpacaRecord;
-import dev.lyrics.dataset.PromptTemplate;
-import dev.lyrics.eval.LanguageModel;
 import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.generate.FakeLanguageModel;
 import dev.lyrics.generate.Sample;
@@ -15,11 +13,8 @@ import dev.lyrics.generate.Samples;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import org.apache.maven.plugin.MojoFailureException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +25,7 @@ class GenerateMojoTest {
     Path dir;
 
     private Path lyricsDir;
-    private final List<String> opened = new ArrayList<>();
+    private final FakeModelLoader loader = new FakeModelLoader((name, adapterDir) -> new FakeLanguageModel());
 
     @BeforeEach
     void stageOutputs() throws IOException {
@@ -43,49 +38,17 @@ class GenerateMojoTest {
                 new AlpacaRecord("Write a psalm.", "Help me write a song in the style of Asaph.", "love night city\nla da")));
         Json.write(preprocess.resolve("dataset_info.json"), Map.of("train", Map.of("artists",
                 Map.of("David", Map.of("songs", 1), "Asaph", Map.of("songs", 1)))));
-        Files.writeString(preprocess.resolve("vocab_char.json"), "{}");
-        Files.writeString(preprocess.resolve("vocab_word.json"), "{}");
-        Files.writeString(Files.createDirectories(dir.resolve("kjv-base")).resolve("config.json"), "{}");
-        Path finetune = Files.createDirectories(lyricsDir.resolve("finetune"));
-        Files.writeString(finetune.resolve("adapter_config.json"), "{}");
-        Files.writeString(finetune.resolve("adapter_model.safetensors"), "weights");
-        Path rnn = Files.createDirectories(lyricsDir.resolve("rnn-gru-word"));
-        Files.writeString(rnn.resolve("config.json"), "{}");
-        Files.writeString(rnn.resolve("vocab.json"), "{}");
-        Files.writeString(rnn.resolve("model.safetensors"), "weights");
+        FakeModelLoader.writeModelFiles(dir, lyricsDir, "rnn-gru-word");
     }
 
     private GenerateMojo mojo() {
-        GenerateMojo mojo = new GenerateMojo() {
+        GenerateMojo mojo = FakeModelLoader.configure(new GenerateMojo() {
             @Override
             ModelLoader modelLoader() {
-                return new ModelLoader() {
-                    @Override
-                    public LanguageModel transformer(String name, Path modelDir, Path adapterDir) {
-                        opened.add(name);
-                        return new FakeLanguageModel();
-                    }
-
-                    @Override
-                    public LanguageModel recurrent(String name, Path stageDir) {
-                        opened.add(name);
-                        return new FakeLanguageModel();
-                    }
-
-                    @Override
-                    public SortedMap<String, String> environment() {
-                        return new TreeMap<>(Map.of("engine", "fake", "device", "cpu", "dtype", "float32"));
-                    }
-                };
+                return loader;
             }
-        };
-        mojo.cacheDir = dir.resolve("cache").toFile();
-        mojo.outputDirectory = lyricsDir.toFile();
-        mojo.baseModel = dir.resolve("kjv-base").toFile();
-        mojo.finetuneStage = "finetune";
+        }, dir, lyricsDir);
         mojo.sampleBase = true;
-        mojo.recurrentStages = List.of("rnn-*");
-        mojo.promptTemplate = PromptTemplate.STUDY;
         mojo.instruction = "Write song lyrics in the requested style.";
         mojo.inputTemplate = "Help me write a song in the style of {artist}.";
         mojo.temperature = 0.8;
@@ -101,7 +64,7 @@ class GenerateMojoTest {
     @Test
     void samplesEveryModelPerArtistThenHitsTheCache() throws Exception {
         mojo().execute();
-        assertEquals(List.of("base", "finetuned", "rnn-gru-word"), opened);
+        assertEquals(List.of("base", "finetuned", "rnn-gru-word"), loader.opened());
         Samples samples = Samples.read(lyricsDir.resolve("generate/samples.json"));
         assertEquals(List.of("base Asaph 0.7", "base David 0.8", "finetuned Asaph 0.7", "finetuned David 0.8", "rnn-gru-word null 0.8"),
                 samples.samples().stream().map(s -> s.model() + " " + s.artist() + " " + s.temperature()).toList());
@@ -113,7 +76,7 @@ class GenerateMojoTest {
         assertTrue(Files.readString(lyricsDir.resolve("generate/samples.md")).contains("| finetuned | Asaph | 0.7 |"));
 
         mojo().execute();
-        assertEquals(3, opened.size(), "the second build restores the samples from the cache");
+        assertEquals(3, loader.opened().size(), "the second build restores the samples from the cache");
     }
 
     @Test
@@ -123,7 +86,7 @@ class GenerateMojoTest {
         mojo.artists = List.of("David");
         mojo.artistTemperatures = List.of();
         mojo.execute();
-        assertEquals(List.of("finetuned", "rnn-gru-word"), opened);
+        assertEquals(List.of("finetuned", "rnn-gru-word"), loader.opened());
     }
 
     @Test

@@ -6,20 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.core.Json;
 import dev.lyrics.dataset.AlpacaRecord;
-import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.dataset.SongText;
-import dev.lyrics.eval.LanguageModel;
 import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.eval.SlidingWindow;
 import dev.lyrics.eval.UniformModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import org.apache.maven.plugin.MojoFailureException;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +25,10 @@ class PerplexityMojoTest {
     Path dir;
 
     private Path lyricsDir;
-    private final List<String> opened = new ArrayList<>();
+    /** Transformers have windows; the fine-tuned one (with an adapter) is the better model. */
+    private final FakeModelLoader loader = new FakeModelLoader((name, adapterDir) -> name.startsWith("rnn-")
+            ? UniformModel.chars(name, 35)
+            : UniformModel.chars(name, adapterDir == null ? 40 : 30).windowed(new SlidingWindow(32, 16)));
 
     @BeforeEach
     void stageOutputs() throws IOException {
@@ -39,48 +37,18 @@ class PerplexityMojoTest {
         List<String> songs = List.of("O give thanks unto the LORD;\nfor he is good.", "Praise ye the LORD.\nPraise, O ye servants.");
         Json.write(preprocess.resolve("test.json"), songs.stream().map(s -> new AlpacaRecord("Write a psalm.", "", s)).toList());
         Files.writeString(preprocess.resolve("test_lyrics.txt"), String.join("", songs.stream().map(SongText::block).toList()));
-        Files.writeString(Files.createDirectories(dir.resolve("kjv-base")).resolve("config.json"), "{}");
-        Path finetune = Files.createDirectories(lyricsDir.resolve("finetune"));
-        Files.writeString(finetune.resolve("adapter_config.json"), "{}");
-        Files.writeString(finetune.resolve("adapter_model.safetensors"), "weights");
-        Path rnn = Files.createDirectories(lyricsDir.resolve("rnn-gru-char"));
-        Files.writeString(rnn.resolve("config.json"), "{}");
-        Files.writeString(rnn.resolve("model.safetensors"), "weights");
-        Files.writeString(rnn.resolve("vocab.json"), "{}");
+        FakeModelLoader.writeModelFiles(dir, lyricsDir, "rnn-gru-char");
         Files.createDirectories(lyricsDir.resolve("rnn-stale-without-model"));
         Json.write(lyricsDir.resolve("stages/finetune.json"), Map.of("key", "f1e2d3", "name", "finetune"));
     }
 
     private PerplexityMojo mojo() {
-        PerplexityMojo mojo = new PerplexityMojo() {
+        PerplexityMojo mojo = FakeModelLoader.configure(new PerplexityMojo() {
             @Override
             ModelLoader modelLoader() {
-                return new ModelLoader() {
-                    @Override
-                    public LanguageModel transformer(String name, Path modelDir, Path adapterDir) {
-                        opened.add(name);
-                        return UniformModel.chars(name, adapterDir == null ? 40 : 30).windowed(new SlidingWindow(32, 16));
-                    }
-
-                    @Override
-                    public LanguageModel recurrent(String name, Path stageDir) {
-                        opened.add(name);
-                        return UniformModel.chars(name, 35);
-                    }
-
-                    @Override
-                    public SortedMap<String, String> environment() {
-                        return new TreeMap<>(Map.of("engine", "fake", "device", "cpu", "dtype", "float32"));
-                    }
-                };
+                return loader;
             }
-        };
-        mojo.cacheDir = dir.resolve("cache").toFile();
-        mojo.outputDirectory = lyricsDir.toFile();
-        mojo.baseModel = dir.resolve("kjv-base").toFile();
-        mojo.finetuneStage = "finetune";
-        mojo.recurrentStages = List.of("rnn-*");
-        mojo.promptTemplate = PromptTemplate.STUDY;
+        }, dir, lyricsDir);
         mojo.batchSize = 8;
         mojo.maxPerplexity = Double.POSITIVE_INFINITY;
         mojo.minImprovement = 0.15;
@@ -94,7 +62,7 @@ class PerplexityMojoTest {
         PerplexityMojo first = mojo();
         first.updateBaseline = true;
         first.execute();
-        assertEquals(List.of("base", "finetuned", "rnn-gru-char"), opened);
+        assertEquals(List.of("base", "finetuned", "rnn-gru-char"), loader.opened());
         Path out = lyricsDir.resolve("perplexity");
         for (String file : List.of("perplexity.json", "perplexity.md", "TEST-lyrics-perplexity.xml")) {
             assertTrue(Files.isRegularFile(out.resolve(file)), file);
@@ -111,7 +79,7 @@ class PerplexityMojoTest {
         assertTrue(e.getMessage().contains("baseline: finetuned corpus_perplexity regressed: 30.0000 is 20.00% worse than its"
                 + " baseline 25.0000, above the limit 25.5000"), e.getMessage());
         assertTrue(e.getMessage().contains("-Dlyrics.perplexity.updateBaseline=true"), e.getMessage());
-        assertEquals(3, opened.size(), "the second build reuses the cached figures");
+        assertEquals(3, loader.opened().size(), "the second build reuses the cached figures");
         String xml = Files.readString(out.resolve("TEST-lyrics-perplexity.xml"));
         assertTrue(xml.contains("failures=\"1\""), xml);
         assertTrue(xml.contains("<failure message=\"baseline: finetuned corpus_perplexity regressed"), xml);

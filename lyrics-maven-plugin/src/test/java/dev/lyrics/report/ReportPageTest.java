@@ -55,11 +55,19 @@ class ReportPageTest {
                 perplexity.select("table").first().select("tbody tr").get(1).text());
         assertTrue(perplexity.selectFirst("p.headline").text().contains("base 9.12, fine-tuned 6.98, 23.5% lower"));
         assertEquals("Verdict: PASSED (2 passed, 0 failed, 1 skipped)", perplexity.selectFirst("p.verdict").text());
+        assertEquals(List.of("minImprovement finetuned corpus_perplexity", "maxPerplexity finetuned corpus_perplexity"),
+                perplexity.select("table").get(1).select("tbody tr td:eq(0)").eachText(), "the checks to read");
+        assertEquals("1 baseline checks passed (the figure is within tolerance of, or better than, its baseline)",
+                perplexity.selectFirst("details summary").text());
+        assertEquals(List.of("baseline finetuned corpus_perplexity"),
+                perplexity.select("details table tbody tr td:eq(0)").eachText(), "the baseline checks that held, folded");
 
         Element samples = doc.getElementById("samples");
         assertEquals(4, samples.select("article.sample").size());
         assertEquals(5, samples.select("table").first().select("tbody tr").size(), "4 samples and the reference row");
-        assertTrue(samples.selectFirst("p.copied").text().contains("he leadeth me beside the still waters"));
+        assertTrue(samples.select("p.copied").text().contains("he leadeth me beside the still waters"));
+        assertEquals(List.of("finetuned — Asaph", "base — David", "finetuned — David", "rnn-lstm-char — (none: plain-text prompt)"),
+                samples.select("article.sample h3").eachText(), "by artist, models side by side, recurrent models last");
 
         Element stages = doc.getElementById("stages");
         assertEquals(List.of("scrape", "preprocess", "finetune", "rnn-lstm-char", "perplexity", "generate"),
