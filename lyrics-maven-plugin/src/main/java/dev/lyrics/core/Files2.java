@@ -24,12 +24,23 @@ public final class Files2 {
     }
 
     public static void writeAtomically(Path file, byte[] bytes) throws IOException {
+        writeAtomically(file, tmp -> Files.write(tmp, bytes));
+    }
+
+    /** Writes a file's content into a temporary sibling. */
+    @FunctionalInterface
+    public interface ContentWriter {
+        void writeTo(Path tmp) throws IOException;
+    }
+
+    /** Lets {@code writer} fill a sibling temporary file, then renames it over the target. */
+    public static void writeAtomically(Path file, ContentWriter writer) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         // a plain sibling name, not createTempFile: that would make the published file owner-only (0600)
         Path tmp = parent.resolve("." + file.getFileName() + "." + java.util.UUID.randomUUID() + ".tmp");
         try {
-            Files.write(tmp, bytes);
+            writer.writeTo(tmp);
             move(tmp, file);
         } finally {
             Files.deleteIfExists(tmp);

@@ -10,7 +10,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
@@ -18,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.UUID;
 
 /**
  * Writes tensors as one safetensors file, the layout Python's safetensors reads: tensors in name
@@ -53,21 +51,14 @@ public final class SafetensorsWriter {
         }
         head.flip();
 
-        Path parent = file.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        // a plain sibling name, not createTempFile: that would make the published file owner-only (0600)
-        Path tmp = parent.resolve("." + file.getFileName() + "." + UUID.randomUUID() + ".tmp");
-        try {
+        Files2.writeAtomically(file, tmp -> {
             try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 writeFully(out, head);
                 for (NDArray tensor : tensors.values()) {
                     writeFully(out, encode(tensor, storage));
                 }
             }
-            Files2.move(tmp, file);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        });
     }
 
     /** The tensor's elements as little-endian bytes of the storage type. */
