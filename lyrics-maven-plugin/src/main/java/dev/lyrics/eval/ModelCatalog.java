@@ -28,10 +28,15 @@ public final class ModelCatalog {
     public static final String NONE = "none";
 
     private final Path stagesRoot;
+    private final String goal;
 
-    /** @param stagesRoot where stages publish their outputs (target/lyrics), with the runner's records in stages/ */
-    public ModelCatalog(Path stagesRoot) {
+    /**
+     * @param stagesRoot where stages publish their outputs (target/lyrics), with the runner's records in stages/
+     * @param goal       the goal that needs the models ("perplexity", "generate"), for what missing-model errors say
+     */
+    public ModelCatalog(Path stagesRoot, String goal) {
         this.stagesRoot = stagesRoot;
+        this.goal = goal;
     }
 
     /**
@@ -49,13 +54,13 @@ public final class ModelCatalog {
         models.add(new ModelUnderTest(PerplexityResults.BASE, ModelFamily.TRANSFORMER, baseModel, null, null, null));
         if (!isNone(finetuneStage)) {
             Path adapter = stagesRoot.resolve(finetuneStage);
-            require(adapter, ADAPTER_WEIGHTS, "run lyrics:finetune before lyrics:perplexity, or set <finetuneStage> to " + NONE);
+            require(adapter, ADAPTER_WEIGHTS, "run lyrics:finetune before lyrics:" + goal + ", or set <finetuneStage> to " + NONE);
             models.add(new ModelUnderTest(PerplexityResults.FINETUNED, ModelFamily.TRANSFORMER, baseModel, adapter,
                     finetuneStage, stageKey(finetuneStage)));
         }
         for (String stage : recurrentStageNames(recurrentStages)) {
             Path dir = stagesRoot.resolve(stage);
-            require(dir, RECURRENT_WEIGHTS, "run the recurrent model's training before lyrics:perplexity,"
+            require(dir, RECURRENT_WEIGHTS, "run the recurrent model's training before lyrics:" + goal + ","
                     + " or remove it from <recurrentStages>");
             models.add(new ModelUnderTest(stage, ModelFamily.RECURRENT, dir, null, stage, stageKey(stage)));
         }

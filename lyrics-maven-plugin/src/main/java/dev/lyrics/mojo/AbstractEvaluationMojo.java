@@ -51,7 +51,7 @@ public abstract class AbstractEvaluationMojo extends AbstractModelMojo {
 
     /** The models these parameters name, base first, with the key of the stage that built each. */
     protected List<ModelUnderTest> models() throws IOException {
-        return new ModelCatalog(outputDirectory.toPath()).discover(baseModel.toPath(), finetuneStage, nonBlank(recurrentStages));
+        return new ModelCatalog(outputDirectory.toPath(), goal()).discover(baseModel.toPath(), finetuneStage, nonBlank(recurrentStages));
     }
 
     /**
