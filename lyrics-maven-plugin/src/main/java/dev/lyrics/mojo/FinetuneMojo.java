@@ -138,10 +138,6 @@ public class FinetuneMojo extends AbstractModelMojo {
     @Parameter(property = "lyrics.finetune.checkpointSteps", defaultValue = "5")
     int checkpointSteps;
 
-    /** PyTorch threads for the recurrent models: one is fastest for small models on shared cores. */
-    @Parameter(property = "lyrics.finetune.recurrent.threads", defaultValue = "1")
-    int recurrentThreads;
-
     /**
      * The recurrent language models, one &lt;recurrentModel&gt; each (cell, level, embeddingSize,
      * hiddenSize, layers, dropout, sequenceLength, batchSize, epochs, learningRate, weightDecay,
@@ -227,7 +223,6 @@ public class FinetuneMojo extends AbstractModelMojo {
 
     /** The recurrent models' settings and inputs, checked. */
     private List<RecurrentConfig> checkedRecurrentModels() {
-        ConfigException.require(recurrentThreads >= 1, "lyrics.finetune.recurrent.threads", recurrentThreads, "must be at least 1");
         List<RecurrentConfig> configs = recurrentConfigs();
         if (!configs.isEmpty()) {
             requireInput(preprocessDirectory.toPath().resolve("train_lyrics.txt"));
@@ -244,7 +239,7 @@ public class FinetuneMojo extends AbstractModelMojo {
             return;
         }
         Path trainText = preprocessDirectory.toPath().resolve("train_lyrics.txt");
-        SortedMap<String, String> environment = RecurrentTrainer.environment();
+        SortedMap<String, String> environment = RecurrentTrainer.environment(threads);
         int trained = 0;
         for (RecurrentConfig config : configs) {
             Path vocabFile = preprocessDirectory.toPath().resolve(config.vocabFileName());
@@ -258,7 +253,7 @@ public class FinetuneMojo extends AbstractModelMojo {
             boolean hit = runner.run(spec.build(), context -> {
                 UnitCodec codec = UnitCodec.read(config.level(), vocabFile);
                 List<String> songs = SongText.readLyrics(trainText).stream().map(SongText::block).toList();
-                new RecurrentTrainer(config, codec, recurrentThreads, context.log()).train(songs, context.outputDir());
+                new RecurrentTrainer(config, codec, threads, context.log()).train(songs, context.outputDir());
             }).hit();
             trained += hit ? 0 : 1;
         }

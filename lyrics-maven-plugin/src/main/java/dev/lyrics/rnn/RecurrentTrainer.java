@@ -55,9 +55,9 @@ public final class RecurrentTrainer {
     private final String label;
 
     /**
-     * @param threads PyTorch intra-op threads while training; does not change the results'
-     *                meaning, only their speed (small recurrent models gain little from more
-     *                threads and lose much when the cores are shared)
+     * @param threads PyTorch intra-op threads while training (the goal's lyrics.threads), 0 to keep
+     *                the engine's count; small recurrent models gain little from more threads and
+     *                lose much when the cores are shared
      */
     public RecurrentTrainer(RecurrentConfig config, UnitCodec codec, int threads, Log log) {
         this.config = config;
@@ -67,9 +67,9 @@ public final class RecurrentTrainer {
         this.label = "lyrics:finetune [" + config.name() + "]";
     }
 
-    /** Engine, device and data type the models are trained with, for the stage's cache key. */
-    public static SortedMap<String, String> environment() {
-        return Torch.environment(Torch.engine().defaultDevice(), DataType.FLOAT32);
+    /** Engine, device, dtype and thread count for a recurrent stage's key (the sums' order depends on the threads). */
+    public static SortedMap<String, String> environment(int threads) {
+        return Torch.environment(Torch.engine().defaultDevice(), DataType.FLOAT32, threads);
     }
 
     /** Trains on the songs (each as in train_lyrics.txt) and writes the outputs into {@code outputDir}. */
@@ -102,7 +102,9 @@ public final class RecurrentTrainer {
         Files.writeString(lossFile, "", StandardCharsets.UTF_8);
         Torch.engine().setRandomSeed(config.seed());
         int previousThreads = JniUtils.getNumThreads();
-        JniUtils.setNumThreads(threads);
+        if (threads > 0) {
+            JniUtils.setNumThreads(threads);
+        }
         try (NDManager root = Torch.engine().newBaseManager()) {
             RecurrentNet net = new RecurrentNet(config, codec.size());
             net.initialize(root, config.batchSize(), config.sequenceLength(), RecurrentNet.seeded(config));

@@ -23,7 +23,7 @@ class FinetuneMojoTest {
         mojo.cacheDir = tmp.resolve("cache").toFile();
         mojo.outputDirectory = tmp.resolve("lyrics").toFile();
         mojo.preprocessDirectory = preprocess.toFile();
-        mojo.recurrentThreads = 1;
+        mojo.threads = 1;
         mojo.recurrentModels = List.of(models);
         // the LoRA fine-tune has its own tests (FinetuneMojoLoraTest)
         mojo.skipLora = true;
