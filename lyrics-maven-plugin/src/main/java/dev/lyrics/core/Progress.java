@@ -11,7 +11,7 @@ public final class Progress {
     private final Log log;
     private final String label;
     private final String unit;
-    private final long total;
+    private long total;
     private final long intervalMillis;
     private final LongSupplier clock;
     private final long start;
@@ -30,6 +30,11 @@ public final class Progress {
         this.clock = clock;
         this.start = clock.getAsLong();
         this.lastPrint = start;
+    }
+
+    /** Changes the units the work comes to, once it turns out to be fewer (or more) than first thought. */
+    public void total(long total) {
+        this.total = total;
     }
 
     /** Reports that {@code done} units are finished; prints when the interval has passed or at the end. */

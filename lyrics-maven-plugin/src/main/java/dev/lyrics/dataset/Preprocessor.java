@@ -79,8 +79,11 @@ public final class Preprocessor {
             throw InputException.at(songsFile, "no songs: a dataset needs at least two (one to train on, one to test)");
         }
         for (Song song : songs) {
-            if (SongOverlaps.normalise(song.lyrics()).isEmpty()) {
-                throw InputException.at(songsFile, "song " + SongOverlaps.describe(song) + " has no words in its lyrics");
+            if (!LyricWords.hasWordsOutsideBrackets(song.lyrics())) {
+                throw InputException.at(songsFile, "song " + SongOverlaps.describe(song) + " (" + origin(song)
+                        + ") has no words outside square brackets in its lyrics, only section headers, credits or a"
+                        + " placeholder such as [?]; remove its record from the songs file, or from the corpus it was"
+                        + " scraped from (lyrics.scrape.corpusFile); a Genius scrape skips such songs itself");
             }
         }
         SongSplit split = SongSplit.of(songs, settings.testFraction(), settings.seed(), settings.overlapThreshold());
@@ -136,6 +139,12 @@ public final class Preprocessor {
             records.add(new AlpacaRecord(instruction, input, song.lyrics()));
         }
         return records;
+    }
+
+    /** "source kjv:Psalms 23", "source https://genius.com/..., song id 42": how to find a song's record. */
+    private static String origin(Song song) {
+        String source = "source " + (song.source() == null ? "not given" : song.source());
+        return song.songId() == null ? source : source + ", song id " + song.songId();
     }
 
     /** Each song as a {@link SongText} block. */

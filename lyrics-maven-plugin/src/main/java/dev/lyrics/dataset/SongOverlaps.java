@@ -116,7 +116,7 @@ public final class SongOverlaps {
     }
 
     /** Lowercase words without punctuation, single-space separated. */
-    static String normalise(String lyrics) {
+    private static String normalise(String lyrics) {
         return NOT_WORD.matcher(lyrics.toLowerCase(Locale.ROOT)).replaceAll(" ").strip();
     }
 

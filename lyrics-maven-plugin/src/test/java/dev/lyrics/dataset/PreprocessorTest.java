@@ -229,6 +229,20 @@ class PreprocessorTest {
     }
 
     @Test
+    void aSongOfOnlyBracketsNamesItsSourceAndSongIdAndHowToExcludeIt() throws IOException {
+        List<Song> songs = new ArrayList<>(songs(Map.of("A", 5)));
+        songs.add(new Song("A", "Unknown", "https://genius.com/A-unknown-lyrics", 4242L, "[Verse 1]\n[?]"));
+        Path file = songsFile(songs);
+        InputException e = assertThrows(InputException.class,
+                () -> Preprocessor.run(file, settings(0.2, 3407), dir.resolve("out"), Log.SILENT));
+        assertTrue(e.getMessage().startsWith(file.toString()), e.getMessage());
+        assertTrue(e.getMessage().contains("\"Unknown\" by A (source https://genius.com/A-unknown-lyrics, song id 4242)"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("no words outside square brackets"), e.getMessage());
+        assertTrue(e.getMessage().contains("remove its record"), e.getMessage());
+    }
+
+    @Test
     void theEmbeddedPsalmsSplitWithTheirParallelsTogether() throws IOException {
         List<Song> psalms = SongsJsonl.read(Path.of("../data/psalms.jsonl"));
         assertEquals(150, psalms.size());

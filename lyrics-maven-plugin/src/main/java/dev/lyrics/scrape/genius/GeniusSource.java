@@ -138,7 +138,8 @@ public final class GeniusSource implements SongSource {
                 if (batch.isEmpty()) {
                     break;
                 }
-                judge(batch, fetchPages(batch), progress);
+                boolean listExhausted = pending.isEmpty() && nextPage == null;
+                judge(batch, fetchPages(batch), listExhausted, progress);
             }
             log.info("lyrics:scrape " + artist + ": listed " + listed + ", kept " + kept.size()
                     + (skipped.isEmpty() ? "" : ", skipped " + skipped.entrySet().stream()
@@ -179,8 +180,13 @@ public final class GeniusSource implements SongSource {
             return pages;
         }
 
-        /** Judges each page as it arrives, in list order, and reports progress as it goes. */
-        private void judge(List<ListedSong> batch, List<Future<String>> pages, Progress progress) throws Exception {
+        /**
+         * Judges each page as it arrives, in list order, and reports progress as it goes; once the
+         * artist's list is exhausted, progress counts towards the songs that can still be kept
+         * rather than the limit, so its ETA is that of the songs the artist has.
+         */
+        private void judge(List<ListedSong> batch, List<Future<String>> pages, boolean listExhausted, Progress progress)
+                throws Exception {
             for (int i = 0; i < batch.size(); i++) {
                 ListedSong song = batch.get(i);
                 String html = await(pages.get(i));
@@ -196,6 +202,9 @@ public final class GeniusSource implements SongSource {
                                 + song.url() + ")" + (html == null ? "" : "; has Genius changed its pages?"));
                     }
                     skip(extraction.skipReason());
+                }
+                if (listExhausted) {
+                    progress.total(kept.size() + batch.size() - 1 - i);
                 }
                 progress.update(kept.size(), "listed " + listed + ", skipped " + skippedCount());
             }

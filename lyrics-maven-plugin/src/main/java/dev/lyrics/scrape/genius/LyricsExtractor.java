@@ -1,9 +1,11 @@
 package dev.lyrics.scrape.genius;
 
+import dev.lyrics.dataset.LyricWords;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.jsoup.Jsoup;
 import org.jsoup.nodes.Document;
 import org.jsoup.nodes.Element;
@@ -15,7 +17,9 @@ import org.jsoup.select.Elements;
  * Lyrics from a Genius song page, in every structure Genius has used: the text of each lyrics
  * container in document order, lines as the page shows them. Section headers ("[Verse 1: JAY-Z]")
  * are kept, as the study kept them; what Genius marks as not part of the lyrics (headers,
- * contributors, ads) is dropped; placeholder pages give a skip reason instead of lyrics.
+ * contributors, ads) is dropped; placeholder pages ("[?]", only credits, "yet to be transcribed",
+ * instrumentals) give a skip reason instead of lyrics, so every song kept has words outside
+ * brackets, the rule preprocess applies.
  */
 public final class LyricsExtractor {
     /** Lyrics, or the reason a page has none. Exactly one of the two is set. */
@@ -43,6 +47,8 @@ public final class LyricsExtractor {
     private static final Pattern ZERO_WIDTH = Pattern.compile("[\\u200b\\u200c\\u200d\\u2060\\ufeff]");
     private static final Pattern SPACE_RUN = Pattern.compile(" {2,}");
     private static final Pattern EXTRA_BLANK_LINES = Pattern.compile("\n{3,}");
+    /** Only bracketed text ("[?]", "[Produced by X]"): preprocess's rule, {@link LyricWords}. */
+    static final String NO_WORDS_OUTSIDE_BRACKETS = "no-words-outside-brackets";
 
     private LyricsExtractor() {}
 
@@ -53,19 +59,25 @@ public final class LyricsExtractor {
             Extraction placeholder = placeholder(page.body() == null ? "" : page.body().text());
             return placeholder != null ? placeholder : Extraction.skipped("no-lyrics-container");
         }
-        StringBuilder raw = new StringBuilder();
+        Layout layout = new Layout();
         for (Element container : containers) {
-            if (!raw.isEmpty()) {
-                raw.append('\n');
-            }
-            appendText(container, raw);
+            layout.startContainer();
+            layout.append(container);
         }
-        String lyrics = tidy(raw.toString());
-        if (lyrics.isEmpty()) {
-            return Extraction.skipped("no-lyrics");
-        }
+        String lyrics = tidy(layout.text());
         Extraction placeholder = lyrics.length() < 200 ? placeholder(lyrics) : null;
-        return placeholder != null ? placeholder : Extraction.of(lyrics);
+        if (placeholder != null) {
+            return placeholder;
+        }
+        if (!LyricWords.hasWordsOutsideBrackets(lyrics)) {
+            // the placeholder's message may sit in a block Genius excludes from the lyrics
+            placeholder = placeholder(containers.stream().map(Element::text).collect(Collectors.joining(" ")));
+            if (placeholder != null) {
+                return placeholder;
+            }
+            return Extraction.skipped(lyrics.isEmpty() ? "no-lyrics" : NO_WORDS_OUTSIDE_BRACKETS);
+        }
+        return Extraction.of(lyrics);
     }
 
     /** The lyrics containers in document order: by data attribute (2021 on), else the older markups. */
@@ -99,36 +111,77 @@ public final class LyricsExtractor {
 
     /**
      * Text as a browser lays it out: source whitespace collapses, {@code <br>} and block edges break
-     * lines, inline markup (annotation links, italics, split headers) adds nothing.
+     * lines, inline markup (annotation links, italics, split headers) adds nothing. What Genius
+     * excludes from the lyrics (the header, in-read ads) is dropped, but an excluded block that
+     * stands between two lines of a container is a verse break: Genius puts its in-read ads in
+     * place of the second {@code <br>} of a {@code <br><br>}, and the page shows the gap.
      */
-    private static void appendText(Element element, StringBuilder out) {
-        for (Node child : element.childNodes()) {
-            if (child instanceof TextNode text) {
-                out.append(COLLAPSIBLE_SPACE.matcher(text.getWholeText()).replaceAll(" "));
-            } else if (child instanceof Element inner) {
-                String tag = inner.normalName();
-                if (inner.hasAttr("data-exclude-from-selection") || tag.equals("script") || tag.equals("style")) {
-                    continue;
-                }
-                if (tag.equals("br")) {
-                    out.append('\n');
-                    continue;
-                }
-                boolean block = inner.isBlock();
-                if (block) {
-                    breakLine(out);
-                }
-                appendText(inner, out);
-                if (block) {
-                    breakLine(out);
+    private static final class Layout {
+        private final StringBuilder out = new StringBuilder();
+        private int containerStart;
+        /** An excluded block stood at a line boundary since the last text of this container. */
+        private boolean breakPending;
+
+        void startContainer() {
+            if (!out.isEmpty()) {
+                out.append('\n');
+            }
+            containerStart = out.length();
+            breakPending = false;
+        }
+
+        void append(Element element) {
+            for (Node child : element.childNodes()) {
+                if (child instanceof TextNode text) {
+                    appendText(COLLAPSIBLE_SPACE.matcher(text.getWholeText()).replaceAll(" "));
+                } else if (child instanceof Element inner) {
+                    String tag = inner.normalName();
+                    if (tag.equals("script") || tag.equals("style")) {
+                        continue;
+                    }
+                    boolean block = inner.isBlock();
+                    if (inner.hasAttr("data-exclude-from-selection") || tag.equals("inread-ad")) {
+                        breakPending |= block || endsLine();
+                        continue;
+                    }
+                    if (tag.equals("br")) {
+                        out.append('\n');
+                        continue;
+                    }
+                    if (block) {
+                        breakLine();
+                    }
+                    append(inner);
+                    if (block) {
+                        breakLine();
+                    }
                 }
             }
         }
-    }
 
-    private static void breakLine(StringBuilder out) {
-        if (!out.isEmpty() && out.charAt(out.length() - 1) != '\n') {
-            out.append('\n');
+        private void appendText(String text) {
+            if (breakPending && !text.isBlank()) {
+                breakPending = false;
+                if (!out.substring(containerStart).isBlank()) {
+                    breakLine();
+                    out.append('\n'); // tidy() keeps one blank line where there are more
+                }
+            }
+            out.append(text);
+        }
+
+        private boolean endsLine() {
+            return out.isEmpty() || out.charAt(out.length() - 1) == '\n';
+        }
+
+        private void breakLine() {
+            if (!endsLine()) {
+                out.append('\n');
+            }
+        }
+
+        String text() {
+            return out.toString();
         }
     }
 

@@ -135,9 +135,14 @@ public final class FakeGenius implements AutoCloseable {
         return new FakeGenius(token);
     }
 
+    /** A page whose lyrics Genius does not know: complete by its metadata, but only the "[?]" placeholder. */
+    static final String PLACEHOLDER_PAGE = "<!DOCTYPE html><html><body><div id=\"lyrics-root\">"
+            + "<div data-lyrics-container=\"true\" class=\"Lyrics__Container-sc-68a46031-1\">[?]</div></div></body></html>";
+
     /**
      * The study's three artists with a handful of songs each, some of which a scrape must skip (a
-     * remix, an instrumental, an unreleased song, a song by someone else), on 2022-style pages.
+     * remix, an instrumental, an unreleased song, a song by someone else, a "[?]" placeholder page
+     * listed before the artist's third song), on 2022-style pages.
      */
     public static FakeGenius studyCatalogue(String token, int songsPerArtist) throws IOException {
         FakeGenius genius = start(token);
@@ -157,6 +162,7 @@ public final class FakeGenius implements AutoCloseable {
                             .featuring(artistId);
                     genius.song(artistId, nextId++, "Unreleased " + i, LyricsExtractorTest.fixture("untranscribed.html"))
                             .lyricsState("unreleased");
+                    genius.song(artistId, nextId++, "Lost Tape " + i, PLACEHOLDER_PAGE);
                 }
             }
         }
@@ -186,12 +192,21 @@ public final class FakeGenius implements AutoCloseable {
         return lyrics.toString().strip();
     }
 
-    /** A 2022-style song page with these lyrics in two containers and an ad between them. */
+    /**
+     * A 2022-style song page with these lyrics in two containers split at the first verse break, an
+     * ad between them, and an in-read ad in place of the second {@code <br/>} of the next verse break.
+     */
     static String page(String title, String lyrics) {
         String html = lyrics.replace("&", "&amp;").replace("<", "&lt;").replace("\n", "<br/>");
         int middle = html.indexOf("<br/><br/>");
         String first = middle < 0 ? html : html.substring(0, middle);
         String second = middle < 0 ? "" : html.substring(middle);
+        int nextBreak = second.indexOf("<br/><br/>", "<br/><br/>".length());
+        if (nextBreak >= 0) {
+            second = second.substring(0, nextBreak) + "<br/><div data-exclude-from-selection=\"true\" "
+                    + "class=\"InreadContainer__Container-sc-19040w5-0\"><div class=\"DfpAd__Container\">Advertisement</div></div>"
+                    + second.substring(nextBreak + "<br/><br/>".length());
+        }
         return "<!DOCTYPE html><html><head><title>" + title + " Lyrics | Genius Lyrics</title></head><body>"
                 + "<div id=\"lyrics-root\"><div data-lyrics-container=\"true\" class=\"Lyrics__Container-sc-1ynbvzw-6\">"
                 + first + "</div><div class=\"RightSidebar__Container\"><div class=\"DfpAd__Container\">Advertisement</div></div>"

@@ -167,6 +167,32 @@ class GeniusSourceTest {
     }
 
     @Test
+    void placeholderPagesAreSkippedAndTheArtistStillReachesItsLimit() throws Exception {
+        genius = FakeGenius.start(TOKEN).artist(1, "Kendrick Lamar").pageSize(2);
+        genius.song(1, 1, "Song 1", FakeGenius.page("Song 1", FakeGenius.generatedLyrics("K", 1)));
+        genius.song(1, 2, "Unknown", "<div data-lyrics-container=\"true\">[?]</div>");
+        genius.song(1, 3, "Credits Only", "<div data-lyrics-container=\"true\">[Produced by X]<br>[Mixed by Y]</div>");
+        genius.song(1, 4, "Song 4", FakeGenius.page("Song 4", FakeGenius.generatedLyrics("K", 4)));
+        genius.song(1, 5, "Song 5", FakeGenius.page("Song 5", FakeGenius.generatedLyrics("K", 5)));
+        genius.song(1, 6, "Song 6", FakeGenius.page("Song 6", FakeGenius.generatedLyrics("K", 6)));
+
+        List<Song> songs = scrape(List.of("Kendrick Lamar"), 3);
+
+        assertEquals(List.of(1L, 4L, 5L), songs.stream().map(Song::songId).toList());
+        JsonNode kendrick = report().path("artists").get(0);
+        assertEquals(5, kendrick.path("listed").asInt());
+        assertEquals(Map.of("no-words-outside-brackets", 2), Json.MAPPER.convertValue(kendrick.path("skipped"), Map.class));
+    }
+
+    @Test
+    void progressCountsTowardsTheSongsTheArtistHasNotTheLimit() throws Exception {
+        oneArtist(2);
+        scrape(List.of("Kendrick Lamar"), 100);
+        assertTrue(log.lines.stream().anyMatch(l -> l.startsWith("INFO lyrics:scrape Kendrick Lamar 2/2 songs (100.0%)")), log.text());
+        assertFalse(log.text().contains("/100 songs"), log.text());
+    }
+
+    @Test
     void anArtistGeniusDoesNotKnowNamesTheParameter() throws Exception {
         oneArtist(1);
         ConfigException e = assertThrows(ConfigException.class, () -> scrape(List.of("Kendrick Lamarr"), 5));

@@ -71,6 +71,8 @@ class LyricsExtractorTest {
                 Line one of the first verse
                 Line two
                 Line three
+                Line four
+
                 [Chorus]
                 Chorus line one
                 Chorus line two
@@ -134,6 +136,37 @@ class LyricsExtractorTest {
         assertEquals("not-transcribed", skipReason(
                 "<div class=\"lyrics\"><p>Lyrics for this song have yet to be transcribed.</p></div>"));
         assertEquals("instrumental", skipReason("<div class=\"lyrics\"><p>[Instrumental]</p></div>"));
+    }
+
+    @Test
+    void aPageOfOnlyBracketsIsSkippedByPreprocesssRule() {
+        assertEquals("no-words-outside-brackets", skipReason("<div data-lyrics-container=\"true\">[?]</div>"));
+        assertEquals("no-words-outside-brackets", skipReason(
+                "<div data-lyrics-container=\"true\">[Produced by X]<br>[Mixed by Y &amp; Z]</div>"));
+        assertEquals("no-words-outside-brackets", skipReason(
+                "<div data-lyrics-container=\"true\">[Verse 1]<br>[?]<br><br>[Chorus]<br>[?]</div>"));
+        assertEquals("[Intro]\nYeah", LyricsExtractor.extract("<div data-lyrics-container=\"true\">[Intro]<br>Yeah</div>").lyrics());
+    }
+
+    @Test
+    void anAdStandingBetweenTwoLinesIsAVerseBreak() {
+        String expected = "Line A\n\n[Chorus]\nLine B";
+        assertEquals(expected, LyricsExtractor.extract("<div data-lyrics-container=\"true\">Line A<br>"
+                + "<div data-exclude-from-selection=\"true\" class=\"InreadContainer__Container-sc-19040w5-0\"></div>"
+                + "[Chorus]<br>Line B</div>").lyrics());
+        assertEquals(expected, LyricsExtractor.extract(
+                "<div data-lyrics-container=\"true\">Line A<br><inread-ad></inread-ad>[Chorus]<br>Line B</div>").lyrics());
+        assertEquals(expected, LyricsExtractor.extract("<div data-lyrics-container=\"true\">Line A<br><br>"
+                + "<inread-ad></inread-ad>[Chorus]<br>Line B</div>").lyrics(), "an ad beside a blank line adds none");
+        assertEquals("[Chorus]\nLine B", LyricsExtractor.extract("<div data-lyrics-container=\"true\">"
+                + "<div data-exclude-from-selection=\"true\">12 Contributors</div><inread-ad></inread-ad>[Chorus]<br>Line B"
+                + "<inread-ad></inread-ad></div>").lyrics(), "an ad before the first line or after the last is no break");
+    }
+
+    @Test
+    void anUntranscribedMessageInsideAnExcludedBlockIsNotTranscribed() {
+        assertEquals("not-transcribed", skipReason("<div class=\"Lyrics__Container-sc-68a46031-1\">"
+                + "<div data-exclude-from-selection=\"true\"><div>Lyrics for this song have yet to be transcribed…</div></div></div>"));
     }
 
     @Test
