@@ -139,6 +139,15 @@ class LyricsExtractorTest {
     }
 
     @Test
+    void theTextIsNormalisedExactlyAsTheReadmeSays() {
+        String page = "<div data-lyrics-container=\"true\">[Verse 1: A\u00a0&amp;\u202fB]<br>"
+                + "  \u201cDon\u2019t\u201d \u2014 she said\u00a0\u00a0 twice  <br>"
+                + "zero\u200bwidth\u2060gone\ufeff<br><br><br><br>\t[Chorus]  <br>last\u2007line \u200d</div>";
+        assertEquals("[Verse 1: A & B]\n\u201cDon\u2019t\u201d \u2014 she said twice\nzerowidthgone\n\n[Chorus]\nlast line",
+                LyricsExtractor.extract(page).lyrics());
+    }
+
+    @Test
     void aPageOfOnlyBracketsIsSkippedByPreprocesssRule() {
         assertEquals("no-words-outside-brackets", skipReason("<div data-lyrics-container=\"true\">[?]</div>"));
         assertEquals("no-words-outside-brackets", skipReason(
