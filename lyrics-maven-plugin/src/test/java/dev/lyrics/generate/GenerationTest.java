@@ -23,9 +23,16 @@ class GenerationTest {
         assertTrue(prompt.contains("### Instruction:\nWrite a song.\n"), prompt);
     }
 
+    /**
+     * The first 8 bytes (big-endian) of SHA-256("seed\nartist"), taken from coreutils:
+     * printf '3407\nDavid' | sha256sum gives 4dbbc63b595fd5ea..., printf '3407\nAsaph' 2cb93d263d621c41...,
+     * printf '3407\n' (no artist) af9a0f52e189461a...
+     */
     @Test
     void seedsArePerArtistAndStable() {
-        assertEquals(Generation.seedFor(3407, "David"), Generation.seedFor(3407, "David"));
+        assertEquals(0x4dbbc63b595fd5eaL, Generation.seedFor(3407, "David"));
+        assertEquals(0x2cb93d263d621c41L, Generation.seedFor(3407, "Asaph"));
+        assertEquals(0xaf9a0f52e189461aL, Generation.seedFor(3407, null));
         assertNotEquals(Generation.seedFor(3407, "David"), Generation.seedFor(3407, "Asaph"));
         assertNotEquals(Generation.seedFor(3407, "David"), Generation.seedFor(3408, "David"));
     }

@@ -75,6 +75,40 @@ class SamplerTest {
         assertEquals(2.0, (double) counts[1] / counts[3], 0.1, "renormalised 0.5 : 0.25");
     }
 
+    /** How often each unit is drawn in 20,000 draws from the logits. */
+    private static double[] drawFrequencies(Sampler sampler, float[] logits) {
+        SplittableRandom random = new SplittableRandom(11);
+        int draws = 20_000;
+        int[] counts = new int[logits.length];
+        for (int i = 0; i < draws; i++) {
+            counts[sampler.choose(logits, new BitSet(), random)]++;
+        }
+        return Arrays.stream(counts).mapToDouble(count -> (double) count / draws).toArray();
+    }
+
+    /**
+     * HF's order: temperature, then top-k, then top-p on the tempered distribution. Logits 2, 1, 0 have
+     * probabilities 0.6652, 0.2447, 0.0900 at T = 1, where top_p 0.9 keeps units 0 and 1 (0.9099).
+     */
+    @Test
+    void temperatureIsAppliedBeforeTopP() {
+        float[] logits = {2f, 1f, 0f};
+        // T = 2: logits 1, 0.5, 0 give e / s, e^0.5 / s, 1 / s (s = e + e^0.5 + 1) = 0.5065, 0.3072, 0.1863;
+        // the first two reach only 0.8137, so the nucleus holds all three units
+        assertArrayEquals(new double[] {0.5065, 0.3072, 0.1863},
+                drawFrequencies(new Sampler(settings(2, 0, 0.9, 1, 1)), logits), 0.015, "T = 2, top_p 0.9");
+        // T = 0.25: logits 8, 4, 0 give unit 0 a probability of 1 / (1 + e^-4 + e^-8) = 0.9817, a nucleus by itself
+        assertArrayEquals(new double[] {1, 0, 0},
+                drawFrequencies(new Sampler(settings(0.25, 0, 0.9, 1, 1)), logits), 0, "T = 0.25, top_p 0.9");
+    }
+
+    /** Top-k 2 of logits 2, 1, 0, -1 at T = 0.5: 4 and 2, so 1 / (1 + e^-2) = 0.8808 and 0.1192 (0.7311 at T = 1). */
+    @Test
+    void temperatureSharpensTheTopKDistribution() {
+        assertArrayEquals(new double[] {0.8808, 0.1192, 0, 0},
+                drawFrequencies(new Sampler(settings(0.5, 2, 1, 1, 1)), new float[] {2f, 1f, 0f, -1f}), 0.015);
+    }
+
     @Test
     void topKKeepsTiesWithTheKthUnit() {
         Sampler sampler = new Sampler(settings(1, 2, 1, 1, 1));

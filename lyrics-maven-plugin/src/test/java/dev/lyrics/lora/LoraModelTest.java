@@ -2,6 +2,7 @@ package dev.lyrics.lora;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,12 +26,16 @@ import dev.lyrics.model.Torch;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LoraModelTest {
     static final List<String> ALL = LoraConfigTest.ALL;
@@ -113,26 +118,96 @@ class LoraModelTest {
         }
     }
 
+    /**
+     * peft's reset_lora_parameters: nn.init.kaiming_uniform_(A, a=sqrt(5)), whose bound is
+     * gain * sqrt(3 / fan_in) with gain = sqrt(2 / (1 + a^2)) = sqrt(1/3), so 1 / sqrt(fan_in) for A of
+     * shape (r, fan_in); the values fill that interval uniformly (mean 0, variance bound^2 / 3, every
+     * eighth of the interval about as full as the others); B zeros. Hidden 64, ffn 96, r 16: 1024 or 1536
+     * values per A.
+     */
     @Test
-    void kaimingUniformAWithinOneOverRootInAndZeroB() {
-        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
-             LoraModel lora = LoraModel.create(base, new LoraConfig(4, 8, 0, List.of("down_proj"), false), 3407)) {
-            NDArray a = lora.parameters().get("base_model.model.model.layers.0.mlp.down_proj.lora_A.weight");
-            assertEquals(new Shape(4, 12), a.getShape());
-            float bound = (float) (1 / Math.sqrt(12));
-            for (float v : a.toFloatArray()) {
-                assertTrue(Math.abs(v) <= bound, "A within the kaiming bound");
+    void aIsKaimingUniformWithASqrt5AndBIsZero() {
+        LlamaConfig wide = LlamaConfig.of(32, 64, 96, 1, 4, 2, 64, false);
+        double a = Math.sqrt(5);
+        double gain = Math.sqrt(2 / (1 + a * a));
+        try (LlamaModel base = LlamaModel.initialize(wide, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, new LoraConfig(16, 32, 0, ALL, false), 3407)) {
+            SortedMap<String, NDArray> parameters = lora.parameters();
+            assertEquals(2 * ALL.size(), parameters.size());
+            SortedMap<String, long[]> shapes = wide.tensorShapes();
+            List<float[]> seen = new ArrayList<>();
+            for (String weight : lora.config().adaptedWeights(shapes).keySet()) {
+                long out = shapes.get(weight)[0];
+                long fanIn = shapes.get(weight)[1];
+                NDArray matrixA = parameters.get(PeftAdapter.keyA(weight));
+                NDArray matrixB = parameters.get(PeftAdapter.keyB(weight));
+                assertEquals(new Shape(16, fanIn), matrixA.getShape(), weight);
+                assertEquals(new Shape(out, 16), matrixB.getShape(), weight);
+                assertArrayEquals(new float[Math.toIntExact(out * 16)], matrixB.toFloatArray(), weight + ": B starts at zero");
+
+                float[] values = matrixA.toFloatArray();
+                double bound = gain * Math.sqrt(3.0 / fanIn);
+                double sum = 0;
+                double sumOfSquares = 0;
+                double min = Double.POSITIVE_INFINITY;
+                double max = Double.NEGATIVE_INFINITY;
+                int[] eighths = new int[8];
+                for (float v : values) {
+                    assertTrue(Math.abs(v) <= bound, weight + ": " + v + " beyond the kaiming bound " + bound);
+                    sum += v;
+                    sumOfSquares += (double) v * v;
+                    min = Math.min(min, v);
+                    max = Math.max(max, v);
+                    eighths[Math.min(7, (int) ((v + bound) / (2 * bound) * 8))]++;
+                }
+                int n = values.length;
+                double variance = bound * bound / 3;
+                assertEquals(0, sum / n, 5 * Math.sqrt(variance / n), weight + ": mean");
+                assertEquals(variance, sumOfSquares / n, 0.1 * variance, weight + ": variance");
+                assertTrue(max > 0.98 * bound && min < -0.98 * bound, weight + ": spans the interval, " + min + " to " + max);
+                for (int bin : eighths) {
+                    // binomial(n, 1/8): 5 standard deviations
+                    assertEquals(n / 8.0, bin, 5 * Math.sqrt(n / 8.0 * 7 / 8), weight + ": eighths " + Arrays.toString(eighths));
+                }
+                float[] sorted = values.clone();
+                Arrays.sort(sorted);
+                int repeats = 0;
+                for (int i = 1; i < n; i++) {
+                    repeats += sorted[i] == sorted[i - 1] ? 1 : 0;
+                }
+                assertTrue(repeats < 8, weight + ": " + repeats + " repeated values");
+                for (float[] other : seen) {
+                    assertFalse(Arrays.equals(Arrays.copyOf(other, 64), Arrays.copyOf(values, 64)),
+                            weight + " repeats another adapter's A");
+                }
+                seen.add(values);
             }
-            NDArray b = lora.parameters().get("base_model.model.model.layers.0.mlp.down_proj.lora_B.weight");
-            assertEquals(new Shape(8, 4), b.getShape());
-            assertArrayEquals(new float[32], b.toFloatArray());
         }
     }
 
-    /** y = x W^T + scale B A x, and merged W' = W + scale B A, against plain Java arithmetic. */
     @Test
-    void adaptedProjectionAndMergedWeightMatchAHandComputation() {
-        LoraConfig config = new LoraConfig(2, 6, 0, List.of("q_proj"), false);
+    void theSeedDecidesA() {
+        String key = PeftAdapter.keyA("model.layers.0.self_attn.q_proj.weight");
+        float[] first = initialA(3407, key);
+        assertArrayEquals(first, initialA(3407, key), 0f, "the same seed gives the same A");
+        assertFalse(Arrays.equals(first, initialA(3408, key)), "another seed gives another A");
+    }
+
+    private static float[] initialA(long seed, String key) {
+        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, new LoraConfig(4, 8, 0, ALL, false), seed)) {
+            return lora.parameters().get(key).toFloatArray();
+        }
+    }
+
+    /**
+     * y = x W^T + scale B A x, and merged W' = W + scale B A, against plain Java arithmetic; scale is
+     * alpha / r (6 / 2 = 3), or alpha / sqrt(r) (4.24) with rsLoRA.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {false, true})
+    void adaptedProjectionAndMergedWeightMatchAHandComputation(boolean rsLora) {
+        LoraConfig config = new LoraConfig(2, 6, 0, List.of("q_proj"), rsLora);
         String weight = "model.layers.1.self_attn.q_proj.weight";
         try (LlamaModel base = LlamaModel.initialize(TINY, 7, Device.cpu(), DataType.FLOAT32);
              LoraModel lora = LoraModel.create(base, config, 11);
@@ -146,7 +221,7 @@ class LoraModelTest {
             float[] w = base.parameters().get(weight).toFloatArray();
             float[] a = lora.parameters().get(PeftAdapter.keyA(weight)).toFloatArray();
             float[] x = {0.5f, -1f, 2f, 0.25f, 0f, 1f, -0.5f, 3f};
-            double scale = 6.0 / 2;
+            double scale = rsLora ? 6 / Math.sqrt(2) : 6.0 / 2;
 
             float[] merged = new float[64];
             float[] expectedY = new float[8];

@@ -74,12 +74,100 @@ class SafetensorsTest {
         assertArrayEquals(values, back);
     }
 
+    /** Float16 bit patterns worked out by hand (sign, 5-bit exponent biased by 15, 10-bit fraction). */
+    private static final float[] HAND_INPUTS = {0f, -0f, 1f, -2f, 0.1f, 1f / 3, 65504f, 65519.99f, 65520f, -70000f,
+            Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0x1p-14f, 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 0x1p-26f, 1e-8f,
+            0x1.002p0f, 0x1.006p0f};
+    private static final short[] HAND_HALVES = {
+        0x0000, (short) 0x8000, 0x3C00, (short) 0xC000,
+        0x2E66, // 0.1 = 1.6 * 2^-4: exponent 11, fraction 0.6 * 1024 = 614.4 -> 614 = 0x266
+        0x3555, // 1/3 = 1.333 * 2^-2: exponent 13, fraction 341.33 -> 341 = 0x155
+        0x7BFF, // the largest finite float16
+        0x7BFF, // just below the midpoint 65520 between 65504 and 65536
+        0x7C00, // the midpoint ties to even: the even neighbour is 2^16, which overflows to infinity
+        (short) 0xFC00, 0x7C00, (short) 0xFC00,
+        0x0400, // the smallest normal
+        0x0001, // the smallest subnormal
+        0x0000, // 2^-25 is halfway between 0 and 2^-24: ties to even, 0
+        0x0001, // above that halfway point
+        0x0000, 0x0000, // underflow
+        0x3C00, // 1 + 2^-11, halfway between 1 and 1 + 2^-10: ties to even, 1
+        0x3C02, // 1 + 3 * 2^-11, halfway between 1 + 2^-10 and 1 + 2^-9: ties to even, 1 + 2^-9
+    };
+
+    /** The raw float16 bits SafetensorsWriter stores for the values. */
+    static short[] writtenHalves(Path file, float[] values) throws IOException {
+        SafetensorsWriter.write(file, new TreeMap<>(Map.of("h", manager.create(values))), DType.F16, Map.of());
+        ByteBuffer raw = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        int headerLength = Math.toIntExact(raw.getLong(0));
+        long begin = Json.MAPPER.readTree(new String(raw.array(), 8, headerLength, StandardCharsets.UTF_8))
+                .get("h").get("data_offsets").get(0).asLong();
+        raw.position(Math.toIntExact(8 + headerLength + begin));
+        short[] halves = new short[values.length];
+        raw.asShortBuffer().get(halves);
+        return halves;
+    }
+
     @Test
-    void float16RoundTripsAsLibtorchRoundsIt(@TempDir Path dir) throws IOException {
-        float[] values = randomFloats(5 * 4, 2);
-        NDArray tensor = manager.create(values, new Shape(5, 4));
-        float[] expected = tensor.toType(DataType.FLOAT16, false).toType(DataType.FLOAT32, false).toFloatArray();
-        assertArrayEquals(expected, roundTrip(dir.resolve("h.safetensors"), tensor, DType.F16));
+    void float16IsRoundedToNearestEvenAsWorkedOutByHand(@TempDir Path dir) throws IOException {
+        short[] written = writtenHalves(dir.resolve("hand.safetensors"), HAND_INPUTS);
+        for (int i = 0; i < HAND_INPUTS.length; i++) {
+            assertEquals(HAND_HALVES[i], written[i], "float16 of " + HAND_INPUTS[i] + ": 0x"
+                    + Integer.toHexString(written[i] & 0xFFFF) + " instead of 0x" + Integer.toHexString(HAND_HALVES[i] & 0xFFFF));
+        }
+        short nan = writtenHalves(dir.resolve("nan.safetensors"), new float[] {Float.NaN})[0];
+        assertTrue((nan & 0x7C00) == 0x7C00 && (nan & 0x03FF) != 0, "NaN stays a NaN: 0x" + Integer.toHexString(nan & 0xFFFF));
+    }
+
+    /** 5066 values rounded by numpy (float16/make_fixture.py): ties, subnormals, overflow and underflow. */
+    @Test
+    void float16BitsAreNumpysForFiveThousandValues(@TempDir Path dir) throws Exception {
+        Path fixture = LlamaModelTest.resource("float16");
+        ByteBuffer expected = ByteBuffer.wrap(Files.readAllBytes(fixture.resolve("float16-expected.f16")))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        float[] values = new float[5066];
+        ByteBuffer.wrap(Files.readAllBytes(fixture.resolve("float16-inputs.f32"))).order(ByteOrder.LITTLE_ENDIAN)
+                .asFloatBuffer().get(values);
+        short[] written = writtenHalves(dir.resolve("numpy.safetensors"), values);
+        int mismatches = 0;
+        StringBuilder first = new StringBuilder();
+        for (int i = 0; i < values.length; i++) {
+            short want = expected.getShort(2 * i);
+            if (written[i] != want) {
+                if (mismatches++ < 5) {
+                    first.append(String.format(" %s (0x%08x) -> 0x%04x, numpy 0x%04x;", values[i],
+                            Float.floatToRawIntBits(values[i]), written[i] & 0xFFFF, want & 0xFFFF));
+                }
+            }
+        }
+        assertEquals(0, mismatches, mismatches + " values rounded unlike numpy:" + first);
+    }
+
+    /** Reading: every float16 bit pattern against sign * 2^(e - 15) * (1 + f / 1024), or f * 2^-24 when e = 0. */
+    @Test
+    void everyFloat16BitPatternWidensToItsValue(@TempDir Path dir) throws IOException {
+        ByteBuffer data = ByteBuffer.allocate(65536 * 2).order(ByteOrder.LITTLE_ENDIAN);
+        for (int bits = 0; bits < 65536; bits++) {
+            data.putShort((short) bits);
+        }
+        Path file = writeRaw(dir.resolve("all16.safetensors"),
+                "{\"all\":{\"dtype\":\"F16\",\"shape\":[65536],\"data_offsets\":[0,131072]}}", data.array());
+        try (SafetensorsFile read = SafetensorsFile.open(file); NDArray loaded = read.load("all", manager, DataType.FLOAT32)) {
+            float[] values = loaded.toFloatArray();
+            for (int bits = 0; bits < 65536; bits++) {
+                int exponent = (bits >> 10) & 0x1F;
+                int fraction = bits & 0x3FF;
+                float sign = (bits & 0x8000) != 0 ? -1f : 1f;
+                String label = "float16 0x" + Integer.toHexString(bits);
+                if (exponent == 0x1F) {
+                    assertTrue(fraction == 0 ? values[bits] == sign * Float.POSITIVE_INFINITY : Float.isNaN(values[bits]), label);
+                } else {
+                    float value = exponent == 0 ? Math.scalb((float) fraction, -24)
+                            : Math.scalb(1f + fraction / 1024f, exponent - 15);
+                    assertEquals(Float.floatToRawIntBits(sign * value), Float.floatToRawIntBits(values[bits]), label);
+                }
+            }
+        }
     }
 
     @Test

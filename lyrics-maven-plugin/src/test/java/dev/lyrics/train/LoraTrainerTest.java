@@ -26,6 +26,8 @@ import java.util.SplittableRandom;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class LoraTrainerTest {
     static final LlamaConfig TINY = LlamaConfig.of(32, 16, 24, 2, 4, 2, 64, false);
@@ -53,7 +55,12 @@ class LoraTrainerTest {
     }
 
     static LoraTrainer.Settings settings(int batch, int accumulation, int epochs, int warmup, int checkpointSteps) {
-        return new LoraTrainer.Settings(new LoraConfig(4, 8, 0, ALL, false), 1e-2, 0.01, warmup, epochs, batch,
+        return settings(batch, accumulation, epochs, warmup, checkpointSteps, 0);
+    }
+
+    static LoraTrainer.Settings settings(int batch, int accumulation, int epochs, int warmup, int checkpointSteps,
+                                         double dropout) {
+        return new LoraTrainer.Settings(new LoraConfig(4, 8, dropout, ALL, false), 1e-2, 0.01, warmup, epochs, batch,
                 accumulation, 3407, 64, 1.0, false, checkpointSteps, 0.9, 0.999, 1e-8).validate("lyrics.finetune.");
     }
 
@@ -129,11 +136,34 @@ class LoraTrainerTest {
         lora.parameters().values().forEach(p -> JniUtils.zeroGrad((PtNDArray) p));
     }
 
+    /** The adapter after training on 10 examples for 2 epochs (6 steps) with the given LoRA dropout. */
+    private static SortedMap<String, float[]> trainedWithDropout(double dropout, Path work) throws Exception {
+        LoraTrainer.Settings settings = settings(2, 2, 2, 1, 0, dropout);
+        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, settings.lora(), 3407)) {
+            new LoraTrainer(lora, settings, work, Log.SILENT).train(examples(10, 3), PAD);
+            return values(lora.parameters());
+        }
+    }
+
+    /** Dropout is applied while training (the adapter differs from one trained without) and is seeded. */
     @Test
-    void aRunInterruptedAfterACheckpointResumesToTheSameAdapter() throws Exception {
+    void trainingWithDropoutDiffersFromWithoutAndRepeatsForTheSameSeed() throws Exception {
+        SortedMap<String, float[]> without = trainedWithDropout(0, dir.resolve("none"));
+        SortedMap<String, float[]> with = trainedWithDropout(0.3, dir.resolve("first"));
+        SortedMap<String, float[]> again = trainedWithDropout(0.3, dir.resolve("second"));
+        with.forEach((name, values) -> assertArrayEquals(values, again.get(name), 0f, name + ": the same seed, the same adapter"));
+        for (String name : with.keySet()) {
+            assertFalse(java.util.Arrays.equals(with.get(name), without.get(name)), name + " trained as if dropout were 0");
+        }
+    }
+
+    @ParameterizedTest(name = "dropout {0}")
+    @ValueSource(doubles = {0, 0.3})
+    void aRunInterruptedAfterACheckpointResumesToTheSameAdapter(double dropout) throws Exception {
         List<TrainingExample> examples = examples(10, 3);
         // 10 examples, 2 x 2 per step: 3 steps per epoch, 9 steps, checkpoints after steps 2, 4, 6, 8
-        LoraTrainer.Settings settings = settings(2, 2, 3, 2, 2);
+        LoraTrainer.Settings settings = settings(2, 2, 3, 2, 2, dropout);
         SortedMap<String, float[]> uninterrupted;
         List<LoraTrainer.StepRecord> fullLog;
         try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
