@@ -9,7 +9,9 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
+import dev.lyrics.eval.SlidingWindow;
 import dev.lyrics.lora.LoraModel;
+import dev.lyrics.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,6 +115,20 @@ class MistralCheckpointTest {
         assertTrue(e.getMessage().contains("model-0000"), e.getMessage());
         assertTrue(e.getMessage().contains("mlp."), e.getMessage());
         assertTrue(e.getMessage().contains("intermediate_size"), e.getMessage());
+    }
+
+    @Test
+    void aTokenizerLargerThanTheModelsVocabularyFailsNamingTheFile(@TempDir Path dir) throws Exception {
+        Path model = copyOfFixture(dir);
+        Files.copy(Path.of(HfTokenizer.class.getResource("mistral-v3/tokenizer.json").toURI()),
+                model.resolve("tokenizer.json"));
+        try (LlamaModel llama = LlamaModel.load(model, Device.cpu(), DataType.FLOAT32);
+             HfTokenizer tokenizer = HfTokenizer.load(model)) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> new TransformerLanguageModel("base", llama, tokenizer, new SlidingWindow(64, 32)));
+            assertTrue(e.getMessage().contains(model.resolve("tokenizer.json").toString()), e.getMessage());
+            assertTrue(e.getMessage().contains("32768 tokens but the model's vocab_size is 1024"), e.getMessage());
+        }
     }
 
     static Path copyOfFixture(Path dir) throws Exception {
