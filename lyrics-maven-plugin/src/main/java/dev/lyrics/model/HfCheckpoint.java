@@ -66,7 +66,8 @@ public final class HfCheckpoint {
                         if (!Arrays.equals(info.shape(), expected.get(name))) {
                             throw InputException.at(file.file(), "tensor " + name + " has shape "
                                     + Arrays.toString(info.shape()) + " but " + dir.resolve(CONFIG) + " implies "
-                                    + Arrays.toString(expected.get(name)));
+                                    + Arrays.toString(expected.get(name)) + " (" + impliedBy(name)
+                                    + "): config.json and the weights are not from the same model");
                         }
                         loaded.put(name, file.load(name, manager, dtype));
                     }
@@ -109,7 +110,8 @@ public final class HfCheckpoint {
                 Path shard = dir.resolve(entry.getValue().asText()).normalize();
                 if (!shard.startsWith(dir.normalize()) || !Files.isRegularFile(shard)) {
                     throw InputException.at(index, "shard " + entry.getValue().asText() + " of tensor "
-                            + entry.getKey() + " not found in " + dir);
+                            + entry.getKey() + " not found in " + dir + ": the download is incomplete;"
+                            + " download it again (every file the index names)");
                 }
                 map.put(entry.getKey(), shard);
             }
@@ -130,6 +132,20 @@ public final class HfCheckpoint {
             throw InputException.at(dir, "no " + WEIGHTS + " or " + INDEX + ": not a Hugging Face model directory");
         }
         return map;
+    }
+
+    /** The config.json fields that decide a tensor's shape. */
+    private static String impliedBy(String tensor) {
+        if (tensor.endsWith("embed_tokens.weight") || tensor.equals("lm_head.weight")) {
+            return "vocab_size, hidden_size";
+        }
+        if (tensor.contains(".q_proj.") || tensor.contains(".o_proj.")) {
+            return "num_attention_heads, head_dim, hidden_size";
+        }
+        if (tensor.contains(".k_proj.") || tensor.contains(".v_proj.")) {
+            return "num_key_value_heads, head_dim, hidden_size";
+        }
+        return tensor.contains(".mlp.") ? "intermediate_size, hidden_size" : "hidden_size";
     }
 
     private static String describe(LlamaConfig config) {

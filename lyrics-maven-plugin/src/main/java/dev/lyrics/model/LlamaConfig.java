@@ -82,28 +82,43 @@ public record LlamaConfig(
     }
 
     static LlamaConfig fromJson(JsonNode node) {
-        JsonNode ropeScaling = node.get("rope_scaling");
-        if (ropeScaling != null && !ropeScaling.isNull()) {
-            throw new IllegalArgumentException("rope_scaling " + ropeScaling + " is not supported (plain RoPE only)");
-        }
+        ConfigFields.check(node);
+        boolean mistral = "mistral".equals(node.path("model_type").asText("llama"));
         int hidden = required(node, "hidden_size");
         int heads = required(node, "num_attention_heads");
+        // transformers' defaults for an absent field differ between LlamaConfig and MistralConfig
         return new LlamaConfig(
                 required(node, "vocab_size"),
                 hidden,
                 required(node, "intermediate_size"),
                 required(node, "num_hidden_layers"),
                 heads,
-                optionalInt(node, "num_key_value_heads", heads),
+                optionalInt(node, "num_key_value_heads", mistral ? 8 : heads),
                 optionalInt(node, "head_dim", hidden / heads),
                 optionalDouble(node, "rms_norm_eps", 1e-6),
-                optionalDouble(node, "rope_theta", 10000.0),
-                optionalInt(node, "max_position_embeddings", 2048),
+                ropeTheta(node),
+                optionalInt(node, "max_position_embeddings", mistral ? 4096 * 32 : 2048),
                 node.path("tie_word_embeddings").asBoolean(false),
-                optionalInt(node, "sliding_window", 0),
+                node.has("sliding_window") ? optionalInt(node, "sliding_window", 0) : (mistral ? 4096 : 0),
                 optionalInt(node, "bos_token_id", 1),
                 optionalInt(node, "eos_token_id", 2),
                 optionalDouble(node, "initializer_range", 0.02));
+    }
+
+    /**
+     * The rotary base: transformers 4.x writes a top-level rope_theta, 5.x
+     * rope_parameters.rope_theta; both present must agree (ConfigFields has checked the rope type).
+     */
+    private static double ropeTheta(JsonNode node) {
+        double top = optionalDouble(node, "rope_theta", Double.NaN);
+        JsonNode parameters = node.get("rope_parameters");
+        double nested = parameters == null || parameters.isNull()
+                ? Double.NaN : optionalDouble(parameters, "rope_theta", Double.NaN);
+        if (!Double.isNaN(top) && !Double.isNaN(nested) && top != nested) {
+            throw new IllegalArgumentException("rope_theta " + top + " and rope_parameters.rope_theta " + nested
+                    + " disagree: remove one of them");
+        }
+        return !Double.isNaN(nested) ? nested : !Double.isNaN(top) ? top : 10000.0;
     }
 
     /** config.json as transformers writes it for LlamaForCausalLM (loadable by AutoModelForCausalLM). */

@@ -248,6 +248,9 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             default -> throw new IllegalStateException(info.dtype().toString());
         }
+        if (target == DataType.FLOAT16 && sourceType == DataType.FLOAT32) {
+            requireHalfRange(name, source.duplicate().order(source.order()), (int) info.elementCount());
+        }
         // on a CPU device the array shares the buffer's memory; on a GPU it is already a copy
         NDArray shared = manager.create(source, shape, sourceType);
         if (shared.getDevice().isGpu() && sourceType == target) {
@@ -255,6 +258,17 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         try (shared) {
             return sourceType == target ? shared.duplicate() : shared.toType(target, false);
+        }
+    }
+
+    /** A finite value beyond float16's largest (65504) would become infinity: fail naming the tensor instead. */
+    private void requireHalfRange(String name, ByteBuffer floats, int count) {
+        for (int i = 0; i < count; i++) {
+            float v = floats.getFloat(4 * i);
+            if (Float.isFinite(v) && Math.abs(v) > 65504f) {
+                throw InputException.at(file, "tensor " + name + " holds " + v + " at element " + i
+                        + ", outside float16's range (+-65504): load this model in float32 (lyrics.dtype=float32)");
+            }
         }
     }
 

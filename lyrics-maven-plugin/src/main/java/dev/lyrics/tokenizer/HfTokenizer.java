@@ -19,6 +19,13 @@ import java.util.TreeMap;
  * native tokenizers library. Truncation and padding are off: DJL would otherwise cut every text
  * to 512 tokens without a word. Special tokens are never added here; callers put BOS/EOS where
  * their format wants them.
+ *
+ * <p>SentencePiece models (Mistral's, Llama 2's) put a "▁" before the text (add_dummy_prefix).
+ * Their tokenizer.json does it with a Metaspace pre-tokenizer (prepend_scheme "first"), which
+ * skips the prefix when the text already begins with a space: " word" becomes "▁word" where
+ * SentencePiece, and so the model in training, reads "▁▁word". This class gives SentencePiece's
+ * ids by encoding such a tokenizer's text behind one space of its own (which Metaspace turns into
+ * the prefix and then adds none), and counts the char offsets from the text's own start.
  */
 public final class HfTokenizer implements AutoCloseable {
     public static final String FILE = "tokenizer.json";
@@ -30,12 +37,15 @@ public final class HfTokenizer implements AutoCloseable {
     private final HuggingFaceTokenizer tokenizer;
     private final Map<String, Integer> addedTokens;
     private final int vocabSize;
+    private final boolean dummyPrefix;
 
-    private HfTokenizer(Path file, HuggingFaceTokenizer tokenizer, Map<String, Integer> addedTokens, int vocabSize) {
+    private HfTokenizer(Path file, HuggingFaceTokenizer tokenizer, Map<String, Integer> addedTokens, int vocabSize,
+                        boolean dummyPrefix) {
         this.file = file;
         this.tokenizer = tokenizer;
         this.addedTokens = addedTokens;
         this.vocabSize = vocabSize;
+        this.dummyPrefix = dummyPrefix;
     }
 
     /** Loads tokenizer.json from a model directory (or the file itself). */
@@ -70,7 +80,26 @@ public final class HfTokenizer implements AutoCloseable {
         } catch (RuntimeException e) {
             throw InputException.at(file, "the tokenizers library rejected it: " + e.getMessage());
         }
-        return new HfTokenizer(file, tokenizer, added, maxId + 1);
+        return new HfTokenizer(file, tokenizer, added, maxId + 1, prependsMetaspace(root.path("pre_tokenizer")));
+    }
+
+    /** Whether the pre-tokenizer (or one of a sequence) is a Metaspace that prepends "▁" to the text. */
+    private static boolean prependsMetaspace(JsonNode preTokenizer) {
+        if ("Sequence".equals(preTokenizer.path("type").asText())) {
+            for (JsonNode step : preTokenizer.path("pretokenizers")) {
+                if (prependsMetaspace(step)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (!"Metaspace".equals(preTokenizer.path("type").asText())) {
+            return false;
+        }
+        // tokenizers before 0.19 wrote add_prefix_space instead of prepend_scheme
+        String scheme = preTokenizer.path("prepend_scheme")
+                .asText(preTokenizer.path("add_prefix_space").asBoolean(true) ? "always" : "never");
+        return !scheme.equals("never");
     }
 
     public Path file() {
@@ -88,19 +117,23 @@ public final class HfTokenizer implements AutoCloseable {
     }
 
     public Encoded encode(String text) {
-        Encoding encoding = tokenizer.encode(text, false, false);
+        int shift = dummyPrefix && !text.isEmpty() ? 1 : 0;
+        String read = shift == 1 ? " " + text : text;
+        Encoding encoding = tokenizer.encode(read, false, false);
         long[] ids = encoding.getIds();
         CharSpan[] spans = encoding.getCharTokenSpans();
         // the library counts code points; Java strings count UTF-16 units
-        int[] charIndex = new int[text.codePointCount(0, text.length()) + 1];
-        for (int cp = 0, i = 0; i < text.length(); cp++) {
+        int[] charIndex = new int[read.codePointCount(0, read.length()) + 1];
+        for (int cp = 0, i = 0; i < read.length(); cp++) {
             charIndex[cp] = i;
-            i += Character.charCount(text.codePointAt(i));
+            i += Character.charCount(read.codePointAt(i));
         }
-        charIndex[charIndex.length - 1] = text.length();
+        charIndex[charIndex.length - 1] = read.length();
         int[] ends = new int[ids.length];
         for (int t = 0; t < ids.length; t++) {
-            ends[t] = spans[t] == null ? (t == 0 ? 0 : ends[t - 1]) : charIndex[Math.min(spans[t].getEnd(), charIndex.length - 1)];
+            int end = spans[t] == null ? (t == 0 ? 0 : ends[t - 1] + shift)
+                    : charIndex[Math.min(spans[t].getEnd(), charIndex.length - 1)];
+            ends[t] = Math.max(0, end - shift);
         }
         return new Encoded(ids, ends);
     }

@@ -215,6 +215,24 @@ class SafetensorsTest {
     }
 
     @Test
+    void aBfloat16ValueBeyondFloat16sRangeFailsNamingTheTensorWhenLoadedAsFloat16(@TempDir Path dir) throws IOException {
+        float[] values = {1f, -65280f, Float.POSITIVE_INFINITY, 70000f}; // -65280 is bfloat16's largest value float16 holds
+        Path file = dir.resolve("big.safetensors");
+        SafetensorsWriter.write(file, new TreeMap<>(Map.of("model.norm.weight", manager.create(values))), DType.BF16,
+                Map.of());
+        try (SafetensorsFile read = SafetensorsFile.open(file)) {
+            InputException e = assertThrows(InputException.class, () -> read.load("model.norm.weight", manager,
+                    DataType.FLOAT16));
+            assertTrue(e.getMessage().startsWith(file + ": tensor model.norm.weight holds 70144.0 at element 3"),
+                    e.getMessage());
+            assertTrue(e.getMessage().contains("float32"), e.getMessage());
+            try (NDArray wide = read.load("model.norm.weight", manager, DataType.FLOAT32)) {
+                assertEquals(70144f, wide.toFloatArray()[3]);
+            }
+        }
+    }
+
+    @Test
     void aShardedCheckpointLoadsThroughItsIndex(@TempDir Path dir) throws Exception {
         Path tiny = LlamaModelTest.resource("tiny-llama");
         Files.copy(tiny.resolve("config.json"), dir.resolve("config.json"));
