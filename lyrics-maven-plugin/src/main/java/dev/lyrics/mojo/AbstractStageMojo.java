@@ -18,6 +18,9 @@ import org.apache.maven.project.MavenProject;
  * bad input, a failed gate) become "BUILD FAILURE"; anything unexpected keeps its cause.
  */
 public abstract class AbstractStageMojo extends AbstractMojo {
+    /** The property of {@link #outputDirectory}, named in errors about the files stages read from there. */
+    static final String OUTPUT_DIRECTORY = "lyrics.outputDirectory";
+
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     MavenProject project;
 
@@ -38,7 +41,7 @@ public abstract class AbstractStageMojo extends AbstractMojo {
     boolean cacheRefresh;
 
     /** Where stages publish their outputs for the rest of the build. */
-    @Parameter(property = "lyrics.outputDirectory", defaultValue = "${project.build.directory}/lyrics")
+    @Parameter(property = OUTPUT_DIRECTORY, defaultValue = "${project.build.directory}/lyrics")
     File outputDirectory;
 
     @Override
