@@ -1,6 +1,7 @@
 package dev.lyrics.mojo;
 
 import dev.lyrics.cache.CodeFingerprint;
+import dev.lyrics.cache.StageIoException;
 import dev.lyrics.cache.StageRunner;
 import dev.lyrics.core.LyricsException;
 import dev.lyrics.core.Log;
@@ -63,6 +64,9 @@ public abstract class AbstractStageMojo extends AbstractMojo {
             run(runner, log);
         } catch (LyricsException e) {
             throw new MojoFailureException(e.getMessage(), e);
+        } catch (StageIoException e) {
+            // already names the stage, the path and what to do
+            throw new MojoExecutionException(e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new MojoExecutionException("lyrics:" + goal() + " failed: " + e, e);
         } catch (Exception e) {
