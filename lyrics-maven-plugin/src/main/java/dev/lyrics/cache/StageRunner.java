@@ -164,12 +164,16 @@ public final class StageRunner {
         }
     }
 
-    /** A write the cache can do without (the hash index, the record of the last run): a cache that refuses it costs a warning. */
+    /**
+     * A write the cache can do without (the hash index, the record of the last run): skipped when the cache
+     * refuses it, so that a read-only cache serves its hits without a word; the warning comes with the
+     * first stage that must be computed and cannot be published.
+     */
     private void writeToCache(CacheWrite write) {
         try {
             write.run();
         } catch (IOException e) {
-            warnUnwritable(e);
+            log.debug("cache " + cache.root() + " not updated: " + StageIoException.describe(e));
         }
     }
 
