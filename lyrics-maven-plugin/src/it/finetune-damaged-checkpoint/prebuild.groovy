@@ -12,9 +12,14 @@ def forkedLog = new File(basedir, 'killed-build.log')
 def build = new ProcessBuilder(command.collect { it.toString() }).directory(basedir)
         .redirectErrorStream(true).redirectOutput(forkedLog).start()
 
+// the stage's work area: cache/work/<key>/checkpoints/step-NNNNNN
 def work = new File(basedir, 'cache/work')
 def checkpoints = { ->
-    (work.listFiles() ?: []).collectMany { key -> (key.listFiles() ?: []).findAll { it.name ==~ /step-\d+/ } }
+    def found = []
+    if (work.isDirectory()) {
+        work.eachFileRecurse(groovy.io.FileType.DIRECTORIES) { if (it.name ==~ /step-\d+/) found << it }
+    }
+    found
 }
 long deadline = System.currentTimeMillis() + 600_000
 while (build.isAlive() && checkpoints().size() < 2 && System.currentTimeMillis() < deadline) {
