@@ -1,10 +1,14 @@
 package dev.lyrics.cache;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.lyrics.core.FileManifest;
 import dev.lyrics.core.Files2;
 import dev.lyrics.core.Json;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -15,23 +19,28 @@ import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
-import org.apache.commons.codec.digest.DigestUtils;
 
 /**
  * The content-addressed store of stage outputs.
  *
  * <pre>
- * cacheDir/entries/&lt;key&gt;/manifest.json   files with size and SHA-256; written last
+ * cacheDir/entries/&lt;key&gt;/manifest.json   the key, and every file with size and SHA-256; written last
  * cacheDir/entries/&lt;key&gt;/files/...       the outputs
  * cacheDir/tmp/&lt;key&gt;-&lt;uuid&gt;/             an entry being built; renamed into entries/ when complete
  * cacheDir/work/&lt;key&gt;/                  a stage's resumable work area
- * cacheDir/locks/&lt;key&gt;.lock              held while a key is looked up, computed and published
+ * cacheDir/locks/&lt;key&gt;.lock              held while a key is computed and published (a hit needs no lock)
  * cacheDir/last/&lt;stage id&gt;.json           the key description of a stage's last run, to explain misses
  * cacheDir/hash-index.json               hashes of large inputs by path, size and mtime
  * </pre>
  */
 public final class StageCache {
     private static final Map<Path, ReentrantLock> IN_PROCESS_LOCKS = new ConcurrentHashMap<>();
+
+    private static final String MANIFEST = "manifest.json";
+    private static final String FILES = "files";
+    private static final ObjectReader STRICT = Json.MAPPER.reader()
+            .with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path root;
 
@@ -41,6 +50,10 @@ public final class StageCache {
 
     public Path root() {
         return root;
+    }
+
+    static String shortKey(String key) {
+        return key.length() > 12 ? key.substring(0, 12) : key;
     }
 
     Path entry(String key) {
@@ -59,42 +72,56 @@ public final class StageCache {
         return new HashIndex(root.resolve("hash-index.json"));
     }
 
-    /** Why an entry cannot be used, or null when it is complete and every file matches its manifest. */
-    String verify(String key) throws IOException {
-        Path entry = entry(key);
-        Path manifest = entry.resolve("manifest.json");
-        if (!Files.isRegularFile(manifest)) {
-            return "manifest.json missing";
-        }
-        JsonNode files;
-        try {
-            files = Json.MAPPER.readTree(manifest.toFile()).path("files");
-        } catch (IOException e) {
-            return "manifest.json unreadable (" + e.getMessage() + ")";
-        }
-        for (Map.Entry<String, JsonNode> file : (Iterable<Map.Entry<String, JsonNode>>) files::fields) {
-            Path path = entry.resolve("files").resolve(file.getKey());
-            if (!Files.isRegularFile(path)) {
-                return file.getKey() + " missing";
-            }
-            if (Files.size(path) != file.getValue().path("size").asLong()) {
-                return file.getKey() + " has the wrong size";
-            }
-            String hash;
-            try (InputStream in = Files.newInputStream(path)) {
-                hash = DigestUtils.sha256Hex(in);
-            }
-            if (!hash.equals(file.getValue().path("sha256").asText())) {
-                return file.getKey() + " does not match its hash";
-            }
-        }
-        return null;
+    /** Why the entry of this key cannot be used, or null when it is complete and intact (see {@link #verify(Path, String)}). */
+    public String verify(String key) throws IOException {
+        return verify(entry(key), key);
     }
 
-    /** Creates the directory an entry is built in; nothing in it is visible as an entry until {@link #publish}. */
-    Path newStaging(String key) throws IOException {
+    /**
+     * Why a directory cannot serve as the entry of {@code key}, or null when it can: its manifest.json
+     * must be a well-formed JSON object naming this key, and files/ must hold exactly the files the
+     * manifest lists (none missing, none extra), each of the listed size and SHA-256. Works on any
+     * directory, so an entry fetched from elsewhere is checked by the same rules before {@link #install}.
+     */
+    public static String verify(Path entryDir, String key) throws IOException {
+        Path manifestFile = entryDir.resolve(MANIFEST);
+        if (!Files.isRegularFile(manifestFile)) {
+            return MANIFEST + " missing";
+        }
+        byte[] bytes = Files.readAllBytes(manifestFile);
+        if (bytes.length == 0) {
+            return MANIFEST + " is empty";
+        }
+        JsonNode manifest;
+        try {
+            manifest = STRICT.readTree(bytes);
+        } catch (IOException e) {
+            return MANIFEST + " is not well-formed JSON (" + e.getMessage().lines().findFirst().orElse("") + ")";
+        }
+        if (manifest == null || !manifest.isObject()) {
+            return MANIFEST + " is not a JSON object";
+        }
+        JsonNode recordedKey = manifest.get("key");
+        if (recordedKey == null || !recordedKey.isTextual()) {
+            return MANIFEST + " names no key";
+        }
+        if (!recordedKey.asText().equals(key)) {
+            return MANIFEST + " is that of another entry (" + shortKey(recordedKey.asText()) + ")";
+        }
+        if (!(manifest.get("files") instanceof ObjectNode files)) {
+            return MANIFEST + " lists no files";
+        }
+        String problem = FileManifest.check(entryDir.resolve(FILES), files, null);
+        return problem == null ? null : "files/" + problem;
+    }
+
+    /**
+     * Creates the directory an entry is built in (outputs go to its files/); nothing in it is visible as
+     * an entry until {@link #publish} or {@link #install}.
+     */
+    public Path newStaging(String key) throws IOException {
         Path staging = root.resolve("tmp").resolve(key + "-" + UUID.randomUUID());
-        Files.createDirectories(staging.resolve("files"));
+        Files.createDirectories(staging.resolve(FILES));
         return staging;
     }
 
@@ -111,26 +138,35 @@ public final class StageCache {
         }
     }
 
-    /** Writes the manifest of a staged entry and renames it into place. */
-    void publish(String key, Path staging) throws IOException {
-        Path files = staging.resolve("files");
-        Map<String, Object> manifestFiles = new TreeMap<>();
-        for (String rel : Files2.listFiles(files)) {
-            Path path = files.resolve(rel);
-            String hash;
-            try (InputStream in = Files.newInputStream(path)) {
-                hash = DigestUtils.sha256Hex(in);
-            }
-            manifestFiles.put(rel, Map.of("sha256", hash, "size", Files.size(path)));
-        }
+    /** Writes the manifest of the files staged under staging/files/ and makes the staged entry the key's entry. */
+    public void publish(String key, Path staging) throws IOException {
         Map<String, Object> manifest = new TreeMap<>();
         manifest.put("key", key);
-        manifest.put("files", manifestFiles);
-        Files.writeString(staging.resolve("manifest.json"), Json.pretty(manifest));
+        manifest.put("files", FileManifest.describe(staging.resolve(FILES), null));
+        Files.writeString(staging.resolve(MANIFEST), Json.pretty(manifest));
+        commit(key, staging);
+    }
+
+    /**
+     * Makes a complete staged entry, manifest included (one fetched from another cache), the key's entry
+     * once it passes {@link #verify(Path, String)}; an entry that does not pass is refused, never installed.
+     */
+    public void install(String key, Path staging) throws IOException {
+        String problem = verify(staging, key);
+        if (problem != null) {
+            throw new IOException("staged cache entry " + staging + " is not a valid entry of " + shortKey(key) + ": " + problem);
+        }
+        commit(key, staging);
+    }
+
+    /** Flushes the staged files and manifest to disk, renames the directory into place, then flushes that rename. */
+    private void commit(String key, Path staging) throws IOException {
+        Files2.syncTree(staging);
         Path entry = entry(key);
         Files.createDirectories(entry.getParent());
         discard(key);
         Files.move(staging, entry, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        Files2.syncDirectory(entry.getParent());
     }
 
     /** Removes an entry: renamed away first so a half-deleted entry is never seen as an entry. */
@@ -146,7 +182,7 @@ public final class StageCache {
 
     /** Replaces {@code outputDir} by a copy of the entry's files: copied beside it, then renamed. */
     void restore(String key, Path outputDir) throws IOException {
-        replaceDirectory(entry(key).resolve("files"), outputDir);
+        replaceDirectory(entry(key).resolve(FILES), outputDir);
     }
 
     /** Copies {@code from} to a sibling of {@code target}, then swaps it in, so target is never half-written. */

@@ -5,12 +5,15 @@ import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.commons.codec.digest.DigestUtils;
 
 /**
@@ -28,6 +31,8 @@ public final class StageRunner {
         /** neither read nor write the cache */
         DISABLED
     }
+
+    private static final Set<Path> WARNED_UNWRITABLE = ConcurrentHashMap.newKeySet();
 
     private final StageCache cache;
     private final Mode mode;
@@ -50,15 +55,19 @@ public final class StageRunner {
         long start = System.nanoTime();
         HashIndex hashes = mode == Mode.DISABLED ? HashIndex.none() : cache.hashIndex();
         StageKey description = StageKey.of(spec, codeFingerprint, hashes);
-        hashes.save();
+        writeToCache(hashes::save);
         String key = description.hash();
         String label = "lyrics:" + spec.goal() + (spec.name().equals(spec.goal()) ? "" : " [" + spec.name() + "]");
         boolean hit;
-        if (mode == Mode.DISABLED) {
-            runUncached(spec, key, work, label);
-            hit = false;
-        } else {
-            hit = runCached(spec, key, description, work, label);
+        try {
+            if (mode == Mode.DISABLED) {
+                runUncached(spec, key, work, label, "cache disabled");
+                hit = false;
+            } else {
+                hit = runCached(spec, key, description, work, label);
+            }
+        } catch (IOException e) {
+            throw StageIoException.of(label, e, mode == Mode.DISABLED ? spec.outputDir().toAbsolutePath().getParent() : cache.root());
         }
         StageResult result = new StageResult(spec.goal(), spec.name(), key, hit, spec.outputDir(),
                 (System.nanoTime() - start) / 1e9);
@@ -68,39 +77,79 @@ public final class StageRunner {
 
     private boolean runCached(StageSpec spec, String key, StageKey description, StageWork work, String label)
             throws Exception {
-        String shortKey = key.substring(0, 12);
-        try (StageCache.KeyLock ignored = cache.lock(key, log)) {
+        String shortKey = StageCache.shortKey(key);
+        String problem = null;
+        if (mode == Mode.NORMAL && Files.exists(cache.entry(key))) {
+            // a hit takes no lock and writes nothing to the cache: a verified entry is complete and never changes
+            problem = cache.verify(key);
+            if (problem == null && restoreVerified(spec, key, description, label)) {
+                return true;
+            }
+        }
+        StageCache.KeyLock lock;
+        try {
+            lock = cache.lock(key, log);
+        } catch (IOException e) {
+            warnUnwritable(e);
+            if (problem != null) {
+                log.warn(label + ": cache entry " + shortKey + " is corrupt (" + problem + "); it stays there, as the"
+                        + " cache cannot be written");
+            }
+            runUncached(spec, key, work, label, "cache " + shortKey + " not writable");
+            return false;
+        }
+        try (lock) {
             cache.removeStaleStaging(key);
+            String discarded = null;
             if (mode == Mode.NORMAL && Files.exists(cache.entry(key))) {
-                String problem = cache.verify(key);
+                // another build may have published it while this one waited for the lock
+                problem = cache.verify(key);
                 if (problem == null) {
                     cache.restore(key, spec.outputDir());
                     log.info(label + " up to date (cache " + shortKey + ")");
-                    rememberLastRun(spec, description);
+                    writeToCache(() -> rememberLastRun(spec, description));
                     return true;
                 }
                 log.warn(label + ": cache entry " + shortKey + " is corrupt (" + problem + "); discarding it and recomputing");
                 cache.discard(key);
+                discarded = problem;
             }
-            log.info(label + " runs (cache " + shortKey + "): " + String.join(", ", missReasons(spec, description)));
+            log.info(label + " runs (cache " + shortKey + "): " + String.join(", ", missReasons(spec, description, discarded)));
+            Path workDir = cache.workDir(key);
+            if (mode == Mode.REFRESH && Files.exists(workDir)) {
+                log.info(label + ": discarding the work area of an earlier run (" + workDir + "), as a refresh was requested");
+                Files2.deleteRecursively(workDir);
+            }
             Path staging = cache.newStaging(key);
             try {
-                Path workDir = cache.workDir(key);
                 Files.createDirectories(workDir);
                 work.produce(new StageContext(spec, key, staging.resolve("files"), workDir, log));
                 cache.publish(key, staging);
                 Files2.deleteQuietly(workDir);
             } finally {
                 Files2.deleteQuietly(staging);
+                deleteIfEmpty(workDir);
             }
             cache.restore(key, spec.outputDir());
-            rememberLastRun(spec, description);
+            writeToCache(() -> rememberLastRun(spec, description));
             return false;
         }
     }
 
-    private void runUncached(StageSpec spec, String key, StageWork work, String label) throws Exception {
-        log.info(label + " runs (cache disabled)");
+    /** Restores a verified entry without the key's lock; false when it vanished meanwhile (replaced by another build). */
+    private boolean restoreVerified(StageSpec spec, String key, StageKey description, String label) throws IOException {
+        try {
+            cache.restore(key, spec.outputDir());
+        } catch (NoSuchFileException e) {
+            return false;
+        }
+        log.info(label + " up to date (cache " + StageCache.shortKey(key) + ")");
+        writeToCache(() -> rememberLastRun(spec, description));
+        return true;
+    }
+
+    private void runUncached(StageSpec spec, String key, StageWork work, String label, String why) throws Exception {
+        log.info(label + " runs (" + why + ")");
         Path parent = spec.outputDir().toAbsolutePath().getParent();
         Path scratch = parent.resolve("." + spec.name() + ".run-" + UUID.randomUUID());
         try {
@@ -115,9 +164,47 @@ public final class StageRunner {
         }
     }
 
-    private List<String> missReasons(StageSpec spec, StageKey description) {
+    /**
+     * A write the cache can do without (the hash index, the record of the last run): skipped when the cache
+     * refuses it, so that a read-only cache serves its hits without a word; the warning comes with the
+     * first stage that must be computed and cannot be published.
+     */
+    private void writeToCache(CacheWrite write) {
+        try {
+            write.run();
+        } catch (IOException e) {
+            log.debug("cache " + cache.root() + " not updated: " + StageIoException.describe(e));
+        }
+    }
+
+    @FunctionalInterface
+    private interface CacheWrite {
+        void run() throws IOException;
+    }
+
+    /** One warning per cache directory and build (JVM), however many stages find it unwritable. */
+    private void warnUnwritable(IOException cause) {
+        if (WARNED_UNWRITABLE.add(cache.root())) {
+            log.warn("the cache " + cache.root() + " cannot be written (" + StageIoException.describe(cause) + "): entries"
+                    + " found there are still restored, stages that miss are computed but not published. Make it"
+                    + " writable, point -Dlyrics.cacheDir=... at a writable directory, or set -Dlyrics.cache.disable=true");
+        }
+    }
+
+    private static void deleteIfEmpty(Path dir) {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (IOException e) {
+            // not empty (a checkpoint to resume from), or already gone
+        }
+    }
+
+    private List<String> missReasons(StageSpec spec, StageKey description, String discarded) {
         if (mode == Mode.REFRESH) {
             return List.of("cache refresh requested");
+        }
+        if (discarded != null) {
+            return List.of("entry discarded: " + discarded);
         }
         Path record = cache.lastRecord(stageId(spec));
         if (!Files.isRegularFile(record)) {

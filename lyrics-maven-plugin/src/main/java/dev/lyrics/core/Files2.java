@@ -2,13 +2,16 @@ package dev.lyrics.core;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
@@ -93,6 +96,37 @@ public final class Files2 {
             Path target = to.resolve(rel);
             Files.createDirectories(target.getParent());
             Files.copy(from.resolve(rel), target, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+
+    /**
+     * Flushes every file and directory under {@code dir} (and dir itself) to the storage device, so
+     * that a rename done afterwards never publishes files a power cut could still empty.
+     */
+    public static void syncTree(Path dir) throws IOException {
+        List<Path> directories = new ArrayList<>();
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (Files.isRegularFile(p)) {
+                    try (FileChannel channel = FileChannel.open(p, StandardOpenOption.READ)) {
+                        channel.force(true);
+                    }
+                } else if (Files.isDirectory(p)) {
+                    directories.add(p);
+                }
+            }
+        }
+        for (Path directory : directories) {
+            syncDirectory(directory);
+        }
+    }
+
+    /** Flushes a directory's entries (a rename into it); a no-op where the platform cannot open directories. */
+    public static void syncDirectory(Path dir) throws IOException {
+        try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (AccessDeniedException | UnsupportedOperationException e) {
+            // Windows cannot open a directory as a channel; its renames are durable on their own (NTFS journal)
         }
     }
 

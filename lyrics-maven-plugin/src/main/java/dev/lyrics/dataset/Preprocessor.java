@@ -74,7 +74,7 @@ public final class Preprocessor {
 
     /** Reads the songs, splits them and writes every dataset file into {@code outputDir}. */
     public static SongSplit run(Path songsFile, Settings settings, Path outputDir, Log log) throws IOException {
-        List<Song> songs = SongsJsonl.read(songsFile);
+        List<Song> songs = SongsJsonl.read(songsFile, "lyrics.preprocess.songsFile");
         if (songs.isEmpty()) {
             throw InputException.at(songsFile, "no songs: a dataset needs at least two (one to train on, one to test)");
         }

@@ -1,8 +1,8 @@
 package dev.lyrics.dataset;
 
 import dev.lyrics.core.InputException;
+import dev.lyrics.core.Utf8Files;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,9 +24,13 @@ public final class SongText {
         return OPENING + lyrics + CLOSING;
     }
 
-    /** The lyrics of every song in a plain-text file, in file order. */
-    public static List<String> readLyrics(Path file) throws IOException {
-        String text = Files.readString(file);
+    /**
+     * The lyrics of every song in a plain-text file, in file order.
+     *
+     * @param parameter the property that chose the file, named in errors (null when none did)
+     */
+    public static List<String> readLyrics(Path file, String parameter) throws IOException {
+        String text = Utf8Files.read(file, parameter);
         List<String> songs = new ArrayList<>();
         int at = 0;
         while (at < text.length()) {

@@ -4,9 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import dev.lyrics.core.Files2;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
-import java.io.BufferedReader;
+import dev.lyrics.core.Utf8Files;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,31 +23,33 @@ public final class SongsJsonl {
         Files2.writeAtomically(file, sb.toString());
     }
 
-    /** Reads every record; a malformed line or a record without artist, title or lyrics names the file and line. */
-    public static List<Song> read(Path file) throws IOException {
+    /**
+     * Reads every record; a malformed line, a line that is not UTF-8 or a record without artist, title or
+     * lyrics names the file and line.
+     *
+     * @param parameter the property that chose the file, named in errors (null when none did)
+     */
+    public static List<Song> read(Path file, String parameter) throws IOException {
         if (!Files.isRegularFile(file)) {
             throw InputException.at(file, "songs file not found");
         }
         List<Song> songs = new ArrayList<>();
-        try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            long number = 0;
-            while ((line = reader.readLine()) != null) {
-                number++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                Song song;
-                try {
-                    song = Json.MAPPER.readValue(line, Song.class);
-                } catch (JsonProcessingException e) {
-                    throw InputException.at(file, number, "not a JSON song record (" + e.getOriginalMessage() + ")");
-                }
-                if (blank(song.artist()) || blank(song.title()) || song.lyrics() == null) {
-                    throw InputException.at(file, number, "song record needs artist, title and lyrics");
-                }
-                songs.add(song);
+        long number = 0;
+        for (String line : (Iterable<String>) Utf8Files.read(file, parameter).lines()::iterator) {
+            number++;
+            if (line.isBlank()) {
+                continue;
             }
+            Song song;
+            try {
+                song = Json.MAPPER.readValue(line, Song.class);
+            } catch (JsonProcessingException e) {
+                throw InputException.at(file, number, "not a JSON song record (" + e.getOriginalMessage() + ")");
+            }
+            if (blank(song.artist()) || blank(song.title()) || song.lyrics() == null) {
+                throw InputException.at(file, number, "song record needs artist, title and lyrics");
+            }
+            songs.add(song);
         }
         return songs;
     }

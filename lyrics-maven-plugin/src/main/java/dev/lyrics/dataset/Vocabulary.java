@@ -3,6 +3,7 @@ package dev.lyrics.dataset;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
+import dev.lyrics.core.Utf8Files;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -44,9 +45,19 @@ public final class Vocabulary {
         }
     }
 
-    /** Reads vocab_char.json or vocab_word.json (unit -> id). */
-    public static Vocabulary read(Path file) throws IOException {
-        Map<String, Integer> ids = Json.MAPPER.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, Integer>>() {});
+    /**
+     * Reads vocab_char.json or vocab_word.json (unit -> id).
+     *
+     * @param parameter the property that chose the file, named in errors (null when none did)
+     */
+    public static Vocabulary read(Path file, String parameter) throws IOException {
+        String text = Utf8Files.read(file, parameter);
+        Map<String, Integer> ids;
+        try {
+            ids = Json.MAPPER.readValue(text, new TypeReference<LinkedHashMap<String, Integer>>() {});
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw InputException.at(file, "not a JSON vocabulary {unit: id}: " + e.getOriginalMessage());
+        }
         try {
             return new Vocabulary(ids);
         } catch (IllegalArgumentException e) {

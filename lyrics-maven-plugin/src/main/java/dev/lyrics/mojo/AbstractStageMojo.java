@@ -1,6 +1,7 @@
 package dev.lyrics.mojo;
 
 import dev.lyrics.cache.CodeFingerprint;
+import dev.lyrics.cache.StageIoException;
 import dev.lyrics.cache.StageRunner;
 import dev.lyrics.core.LyricsException;
 import dev.lyrics.core.Log;
@@ -18,6 +19,9 @@ import org.apache.maven.project.MavenProject;
  * bad input, a failed gate) become "BUILD FAILURE"; anything unexpected keeps its cause.
  */
 public abstract class AbstractStageMojo extends AbstractMojo {
+    /** The property of {@link #outputDirectory}, named in errors about the files stages read from there. */
+    static final String OUTPUT_DIRECTORY = "lyrics.outputDirectory";
+
     @Parameter(defaultValue = "${project}", readonly = true, required = true)
     MavenProject project;
 
@@ -38,7 +42,7 @@ public abstract class AbstractStageMojo extends AbstractMojo {
     boolean cacheRefresh;
 
     /** Where stages publish their outputs for the rest of the build. */
-    @Parameter(property = "lyrics.outputDirectory", defaultValue = "${project.build.directory}/lyrics")
+    @Parameter(property = OUTPUT_DIRECTORY, defaultValue = "${project.build.directory}/lyrics")
     File outputDirectory;
 
     @Override
@@ -60,6 +64,9 @@ public abstract class AbstractStageMojo extends AbstractMojo {
             run(runner, log);
         } catch (LyricsException e) {
             throw new MojoFailureException(e.getMessage(), e);
+        } catch (StageIoException e) {
+            // already names the stage, the path and what to do
+            throw new MojoExecutionException(e.getMessage(), e);
         } catch (RuntimeException e) {
             throw new MojoExecutionException("lyrics:" + goal() + " failed: " + e, e);
         } catch (Exception e) {

@@ -35,6 +35,8 @@ import org.apache.maven.plugins.annotations.Parameter;
  */
 @Mojo(name = "finetune", defaultPhase = LifecyclePhase.COMPILE, threadSafe = true)
 public class FinetuneMojo extends AbstractModelMojo {
+    private static final String PREPROCESS_DIRECTORY = "lyrics.finetune.preprocessDirectory";
+
     private static final String LORA_STAGE = "finetune";
 
     /** Skips this goal. */
@@ -46,7 +48,7 @@ public class FinetuneMojo extends AbstractModelMojo {
     boolean skipRecurrent;
 
     /** The output directory of lyrics:preprocess: train.json, train_lyrics.txt, vocab_char.json, vocab_word.json. */
-    @Parameter(property = "lyrics.finetune.preprocessDirectory", defaultValue = "${project.build.directory}/lyrics/preprocess")
+    @Parameter(property = PREPROCESS_DIRECTORY, defaultValue = "${project.build.directory}/lyrics/preprocess")
     File preprocessDirectory;
 
     /** Skips the LoRA fine-tune. */
@@ -251,8 +253,8 @@ public class FinetuneMojo extends AbstractModelMojo {
             }
             environment.forEach(spec::environment);
             boolean hit = runner.run(spec.build(), context -> {
-                UnitCodec codec = UnitCodec.read(config.level(), vocabFile);
-                List<String> songs = SongText.readLyrics(trainText).stream().map(SongText::block).toList();
+                UnitCodec codec = UnitCodec.read(config.level(), vocabFile, PREPROCESS_DIRECTORY);
+                List<String> songs = SongText.readLyrics(trainText, PREPROCESS_DIRECTORY).stream().map(SongText::block).toList();
                 new RecurrentTrainer(config, codec, threads, context.log()).train(songs, context.outputDir());
             }).hit();
             trained += hit ? 0 : 1;

@@ -133,10 +133,10 @@ public class GenerateMojo extends AbstractEvaluationMojo {
         }
 
         runner.run(spec.build(), context -> {
-            CopyIndex training = new CopyIndex(lyricWords(AlpacaRecord.readAll(trainJson)));
+            CopyIndex training = new CopyIndex(lyricWords(AlpacaRecord.readAll(trainJson, OUTPUT_DIRECTORY)));
             List<Sample> sampled = Generation.sample(plans, settings, training, context.log());
             Samples.Reference reference = Generation.reference("test split",
-                    AlpacaRecord.readAll(testJson).stream().map(AlpacaRecord::output).toList(), training);
+                    AlpacaRecord.readAll(testJson, OUTPUT_DIRECTORY).stream().map(AlpacaRecord::output).toList(), training);
             Samples samples = new Samples(settings, seed, reference, sampled);
             Json.write(context.outputDir().resolve("samples.json"), samples);
             Files2.writeAtomically(context.outputDir().resolve("samples.md"), SamplesMarkdown.render(samples));

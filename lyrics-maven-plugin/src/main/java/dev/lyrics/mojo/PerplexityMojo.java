@@ -98,7 +98,8 @@ public class PerplexityMojo extends AbstractEvaluationMojo {
         addModels(spec, models, loader);
 
         StageResult result = runner.run(spec.build(), context -> {
-            TestSet testSet = new TestSet(AlpacaRecord.readAll(testJson), template, SongText.readLyrics(testLyrics));
+            TestSet testSet = new TestSet(AlpacaRecord.readAll(testJson, OUTPUT_DIRECTORY), template,
+                    SongText.readLyrics(testLyrics, OUTPUT_DIRECTORY));
             PerplexityResults results = new PerplexityEvaluator(loader, batchSize, context.log()).evaluate(models, testSet);
             Json.write(context.outputDir().resolve("perplexity.json"), results.toJson());
             Files2.writeAtomically(context.outputDir().resolve("perplexity.md"), results.toMarkdown());

@@ -73,7 +73,7 @@ public final class RecurrentLanguageModel implements LanguageModel {
             }
         }
         RecurrentConfig config = Json.MAPPER.readValue(dir.resolve(CONFIG).toFile(), RecurrentConfig.class);
-        UnitCodec codec = UnitCodec.read(config.level(), dir.resolve(VOCAB));
+        UnitCodec codec = UnitCodec.read(config.level(), dir.resolve(VOCAB), null);
         SortedMap<String, F32Safetensors.Tensor> tensors = F32Safetensors.read(dir.resolve(WEIGHTS));
         NDManager manager = Torch.engine().newBaseManager();
         try {

@@ -23,8 +23,9 @@ public final class UnitCodec {
         this.vocabulary = vocabulary;
     }
 
-    public static UnitCodec read(String level, Path vocabFile) throws IOException {
-        return new UnitCodec(level, Vocabulary.read(vocabFile));
+    /** @param parameter the property that chose the vocabulary file, named in errors (null when none did) */
+    public static UnitCodec read(String level, Path vocabFile, String parameter) throws IOException {
+        return new UnitCodec(level, Vocabulary.read(vocabFile, parameter));
     }
 
     public Vocabulary vocabulary() {

@@ -37,7 +37,7 @@ public final class CorpusSource implements SongSource {
     /** The filtered songs: artist order as configured, then corpus order. */
     public List<Song> songs() throws IOException {
         Map<String, List<Song>> byArtist = new LinkedHashMap<>();
-        for (Song song : SongsJsonl.read(corpusFile)) {
+        for (Song song : SongsJsonl.read(corpusFile, "lyrics.scrape.corpusFile")) {
             byArtist.computeIfAbsent(song.artist(), a -> new ArrayList<>()).add(song);
         }
         if (byArtist.isEmpty()) {

@@ -60,7 +60,7 @@ public final class LoraFinetune {
     public static void run(Request request, StageContext context) throws IOException {
         Log log = context.log();
         LoraTrainer.Settings settings = request.settings();
-        List<AlpacaRecord> records = AlpacaRecord.readAll(request.trainFile());
+        List<AlpacaRecord> records = AlpacaRecord.readAll(request.trainFile(), "lyrics.finetune.preprocessDirectory");
         if (records.isEmpty()) {
             throw InputException.at(request.trainFile(), "no training records");
         }

@@ -100,7 +100,7 @@ public final class LoraTrainer {
         this.model = model;
         this.settings = settings;
         this.log = log;
-        this.checkpoints = new TrainerCheckpoint(checkpointDir);
+        this.checkpoints = new TrainerCheckpoint(checkpointDir, log);
     }
 
     /** Trains on the examples, resuming from the latest checkpoint if there is one. */

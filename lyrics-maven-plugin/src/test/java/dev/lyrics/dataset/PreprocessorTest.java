@@ -244,7 +244,7 @@ class PreprocessorTest {
 
     @Test
     void theEmbeddedPsalmsSplitWithTheirParallelsTogether() throws IOException {
-        List<Song> psalms = SongsJsonl.read(Path.of("../data/psalms.jsonl"));
+        List<Song> psalms = SongsJsonl.read(Path.of("../data/psalms.jsonl"), null);
         assertEquals(150, psalms.size());
         SongSplit split = SongSplit.of(psalms, 0.2, 3407, 0.15);
         assertEquals(30, split.test().size());

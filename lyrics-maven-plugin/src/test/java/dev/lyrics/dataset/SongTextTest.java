@@ -20,14 +20,14 @@ class SongTextTest {
         List<String> songs = List.of("first line\nsecond line", "", "one\n\nblank line between");
         Path file = dir.resolve("test_lyrics.txt");
         Files.writeString(file, String.join("", songs.stream().map(SongText::block).toList()));
-        assertEquals(songs, SongText.readLyrics(file));
+        assertEquals(songs, SongText.readLyrics(file, null));
     }
 
     @Test
     void namesTheLineOfAMalformedBlock() throws Exception {
         Path file = dir.resolve("test_lyrics.txt");
         Files.writeString(file, SongText.block("ok") + "stray text\n");
-        InputException e = assertThrows(InputException.class, () -> SongText.readLyrics(file));
+        InputException e = assertThrows(InputException.class, () -> SongText.readLyrics(file, null));
         assertTrue(e.getMessage().contains("test_lyrics.txt:4"), e.getMessage());
     }
 }

@@ -80,7 +80,7 @@ class RecurrentLanguageModelTest {
     void decoderFollowsTheSameDistributionAsScoring() throws IOException {
         for (String name : List.of("rnn-gru-char", "rnn-lstm-word")) {
             try (RecurrentLanguageModel model = RecurrentLanguageModel.load(tmp.resolve(name))) {
-                UnitCodec codec = UnitCodec.read(model.unit(), tmp.resolve(name).resolve("vocab.json"));
+                UnitCodec codec = UnitCodec.read(model.unit(), tmp.resolve(name).resolve("vocab.json"), null);
                 String song = SONGS.get(0);
                 int[] ids = codec.encode(song).ids();
                 ScoredText scored = model.score(song);
@@ -102,8 +102,8 @@ class RecurrentLanguageModelTest {
     void decodeJoinsUnitsAsTheyWouldFollowThePrompt() throws IOException {
         try (RecurrentLanguageModel wordModel = RecurrentLanguageModel.load(tmp.resolve("rnn-lstm-word"));
              RecurrentLanguageModel charModel = RecurrentLanguageModel.load(tmp.resolve("rnn-lstm-char"))) {
-            UnitCodec words = UnitCodec.read("word", tmp.resolve("rnn-lstm-word/vocab.json"));
-            UnitCodec chars = UnitCodec.read("char", tmp.resolve("rnn-lstm-char/vocab.json"));
+            UnitCodec words = UnitCodec.read("word", tmp.resolve("rnn-lstm-word/vocab.json"), null);
+            UnitCodec chars = UnitCodec.read("char", tmp.resolve("rnn-lstm-char/vocab.json"), null);
             try (Decoder decoder = wordModel.decoder("<|song_start|>\nrow")) {
                 assertEquals(", row, your boat\ngently",
                         decoder.decode(words.encode(", row, your boat\ngently").ids()));

@@ -210,6 +210,71 @@ class LoraTrainerTest {
         assertTrue(lines.get(0).contains("resuming after step 4"), lines.get(0));
     }
 
+    /** A kill that tears the newest checkpoint's parameters: the run resumes from the one before, to the same adapter. */
+    @Test
+    void aTruncatedNewestCheckpointFallsBackToThePreviousOne() throws Exception {
+        List<TrainingExample> examples = examples(10, 3);
+        LoraTrainer.Settings settings = settings(2, 2, 3, 2, 2);
+        SortedMap<String, float[]> uninterrupted;
+        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, settings.lora(), 3407)) {
+            new LoraTrainer(lora, settings, dir.resolve("a"), Log.SILENT).train(examples, PAD);
+            uninterrupted = values(lora.parameters());
+        }
+        Path work = dir.resolve("b");
+        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, settings.lora(), 3407)) {
+            assertThrows(IllegalStateException.class, () -> new LoraTrainer(lora, settings, work, Log.SILENT)
+                    .train(examples, PAD, step -> {
+                        if (step == 7) {
+                            throw new IllegalStateException("killed");
+                        }
+                    }));
+        }
+        Path newest = work.resolve("step-000006");
+        Path parameters = newest.resolve("parameters.safetensors");
+        try (java.nio.channels.FileChannel channel = java.nio.channels.FileChannel.open(parameters,
+                java.nio.file.StandardOpenOption.WRITE)) {
+            channel.truncate(channel.size() / 2);
+        }
+        dev.lyrics.core.CapturingLog log = new dev.lyrics.core.CapturingLog();
+        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, settings.lora(), 3407)) {
+            new LoraTrainer(lora, settings, work, log).train(examples, PAD);
+            SortedMap<String, float[]> after = values(lora.parameters());
+            uninterrupted.forEach((name, expected) -> assertArrayEquals(expected, after.get(name), 0f, name));
+        }
+        assertTrue(log.text().contains("WARN lyrics:finetune: checkpoint " + newest + " is damaged"
+                + " (parameters.safetensors has the wrong size"), log.text());
+        assertTrue(log.text().contains("resuming from the one before, step-000004"), log.text());
+        assertTrue(log.text().contains("resuming after step 4"), log.text());
+    }
+
+    /** With every checkpoint damaged, the run starts over (with a warning) instead of failing for good. */
+    @Test
+    void aDamagedOnlyCheckpointStartsTheRunOver() throws Exception {
+        List<TrainingExample> examples = examples(10, 3);
+        LoraTrainer.Settings settings = settings(2, 2, 1, 1, 2);
+        Path work = dir.resolve("c");
+        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, settings.lora(), 3407)) {
+            assertThrows(IllegalStateException.class, () -> new LoraTrainer(lora, settings, work, Log.SILENT)
+                    .train(examples, PAD, step -> {
+                        if (step == 2) {
+                            throw new IllegalStateException("killed");
+                        }
+                    }));
+        }
+        Files.writeString(work.resolve("step-000002/optimizer.safetensors"), "");
+        dev.lyrics.core.CapturingLog log = new dev.lyrics.core.CapturingLog();
+        try (LlamaModel base = LlamaModel.initialize(TINY, 1, Device.cpu(), DataType.FLOAT32);
+             LoraModel lora = LoraModel.create(base, settings.lora(), 3407)) {
+            assertEquals(3, new LoraTrainer(lora, settings, work, log).train(examples, PAD).lossLog().size());
+        }
+        assertTrue(log.text().contains("step-000002 is damaged (optimizer.safetensors has the wrong size"), log.text());
+        assertTrue(log.text().contains("starting the training over"), log.text());
+    }
+
     /** The run a child JVM does until it is killed: the resume test's settings, a little slower per step. */
     public static final class KilledChild {
         public static void main(String[] args) throws Exception {
