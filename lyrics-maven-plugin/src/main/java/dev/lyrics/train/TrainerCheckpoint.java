@@ -41,8 +41,12 @@ final class TrainerCheckpoint {
         return dir;
     }
 
-    void save(int step, SortedMap<String, NDArray> parameters, AdamW optimizer, List<LoraTrainer.StepRecord> lossLog)
-            throws IOException {
+    /** What a checkpoint restored: the steps it had done (0 for none) and the loss scaler's state (null for none). */
+    record Restored(int step, Map<String, Object> lossScaler) {}
+
+    /** @param lossScaler the loss scaler's state, or null when the run scales no loss */
+    void save(int step, SortedMap<String, NDArray> parameters, AdamW optimizer, List<LoraTrainer.StepRecord> lossLog,
+              Map<String, Object> lossScaler) throws IOException {
         String name = String.format("%s%06d", PREFIX, step);
         Path partial = dir.resolve("." + name + ".partial");
         Files2.deleteRecursively(partial);
@@ -53,6 +57,9 @@ final class TrainerCheckpoint {
         state.put("step", step);
         state.put("optimizer_steps", optimizer.steps());
         state.put("loss_log", lossLog);
+        if (lossScaler != null) {
+            state.put("loss_scaler", lossScaler);
+        }
         Json.write(partial.resolve(STATE), state);
         Files2.move(partial, dir.resolve(name));
         for (Path older : checkpoints()) {
@@ -65,13 +72,14 @@ final class TrainerCheckpoint {
     /**
      * Loads the newest complete checkpoint into the parameters (in place), the optimiser and the loss log.
      *
-     * @return the steps it had done, 0 when there is no checkpoint
+     * @return the steps it had done (0 when there is no checkpoint) and the loss scaler's state
      */
-    int restoreLatest(SortedMap<String, NDArray> parameters, AdamW optimizer, List<LoraTrainer.StepRecord> lossLog)
+    @SuppressWarnings("unchecked")
+    Restored restoreLatest(SortedMap<String, NDArray> parameters, AdamW optimizer, List<LoraTrainer.StepRecord> lossLog)
             throws IOException {
         List<Path> found = checkpoints();
         if (found.isEmpty()) {
-            return 0;
+            return new Restored(0, null);
         }
         Path latest = found.get(found.size() - 1);
         Map<String, Object> state = Json.MAPPER.readValue(latest.resolve(STATE).toFile(),
@@ -98,7 +106,7 @@ final class TrainerCheckpoint {
         }
         lossLog.clear();
         lossLog.addAll(Json.MAPPER.convertValue(state.get("loss_log"), new TypeReference<List<LoraTrainer.StepRecord>>() {}));
-        return ((Number) state.get("step")).intValue();
+        return new Restored(((Number) state.get("step")).intValue(), (Map<String, Object>) state.get("loss_scaler"));
     }
 
     /** Complete checkpoints, oldest first. */
