@@ -152,6 +152,11 @@ public final class LoraFinetune {
         }
         alternatives.put("-D" + PREFIX + "maxSeqLength=" + seq / 2 + " (longer examples are cut)",
                 plan(config, storage, settings, dtype, batch, seq / 2, checkpointing));
+        if (batch > 1 && (dtype != DataType.FLOAT16 || !checkpointing)) {
+            alternatives.put(String.format(Locale.ROOT, "-Dlyrics.dtype=float16 -D%sgradientCheckpointing=true -D%sbatchSize=1"
+                            + " -D%sgradientAccumulation=%d", PREFIX, PREFIX, PREFIX, batch * settings.gradientAccumulation()),
+                    plan(config, storage, settings, DataType.FLOAT16, 1, seq, true));
+        }
         StringBuilder message = new StringBuilder(String.format(Locale.ROOT,
                 "lyrics:finetune needs about %s (%s) but %s has %s; nothing was loaded.",
                 MemoryPlan.gib(plan.totalBytes()), plan.title(), device.device(), MemoryPlan.gib(device.availableBytes())));

@@ -68,6 +68,13 @@ public final class LoraTrainer {
             return this;
         }
 
+        /** The same settings with another micro-batch size and accumulation. */
+        public Settings withBatch(int newBatchSize, int newGradientAccumulation) {
+            return new Settings(lora, learningRate, weightDecay, warmupSteps, epochs, newBatchSize, newGradientAccumulation,
+                    seed, maxSeqLength, maxGradNorm, trainOnResponsesOnly, checkpointSteps, adamBeta1, adamBeta2,
+                    adamEpsilon, gradientCheckpointing);
+        }
+
         public int examplesPerStep() {
             return batchSize * gradientAccumulation;
         }
