@@ -5,7 +5,10 @@ import ai.djl.ndarray.types.DataType;
 import dev.lyrics.core.ConfigException;
 import dev.lyrics.lora.LoraModel;
 import dev.lyrics.model.LlamaConfig;
+import dev.lyrics.core.Log;
+import dev.lyrics.model.HfCheckpoint;
 import dev.lyrics.model.LlamaModel;
+import dev.lyrics.model.MemoryPlan;
 import dev.lyrics.model.Torch;
 import dev.lyrics.model.TransformerLanguageModel;
 import dev.lyrics.rnn.RecurrentLanguageModel;
@@ -13,6 +16,7 @@ import dev.lyrics.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
+import java.util.Locale;
 import java.util.SortedMap;
 
 /**
@@ -40,11 +44,48 @@ public final class StudyModelLoader implements ModelLoader {
         this.stride = stride;
     }
 
+    /**
+     * Prints a memory plan before each transformer is loaded, for batches of {@code batchSize} rows of
+     * the window's length, and fails before loading when it does not fit the device.
+     *
+     * @param goal          "lyrics:perplexity"
+     * @param batchProperty the parameter that sets the batch ("lyrics.perplexity.batchSize")
+     */
+    public StudyModelLoader planning(String goal, int batchSize, String batchProperty, Log log) {
+        this.planGoal = goal;
+        this.planBatch = batchSize;
+        this.batchProperty = batchProperty;
+        this.log = log;
+        return this;
+    }
+
+    private String planGoal;
+    private int planBatch;
+    private String batchProperty;
+    private Log log;
+
+    private void planOrFail(Path modelDir) throws IOException {
+        LlamaConfig config = LlamaConfig.read(modelDir.resolve(HfCheckpoint.CONFIG));
+        MemoryPlan plan = MemoryPlan.inference(planGoal, config, dtype, HfCheckpoint.storageFormats(modelDir), planBatch,
+                window(config).context());
+        MemoryPlan.DeviceMemory memory = MemoryPlan.DeviceMemory.of(device);
+        plan.table(memory).forEach(line -> log.info(planGoal + " " + line));
+        if (!plan.fits(memory)) {
+            throw new ConfigException(String.format(Locale.ROOT, "%s needs about %s (%s) but %s has %s; nothing was"
+                            + " loaded. Lower %s or lyrics.perplexity.contextLength, or run with -Dlyrics.dtype=float16",
+                    planGoal, MemoryPlan.gib(plan.totalBytes()), plan.title(), memory.device(),
+                    MemoryPlan.gib(memory.availableBytes()), batchProperty));
+        }
+    }
+
     @Override
     public LanguageModel transformer(String name, Path modelDir, Path adapterDir) {
         LlamaModel model = null;
         HfTokenizer tokenizer = null;
         try {
+            if (planGoal != null) {
+                planOrFail(modelDir);
+            }
             model = LlamaModel.load(modelDir, device, dtype);
             if (adapterDir != null) {
                 LoraModel.load(model, adapterDir).mergeAndUnload();

@@ -35,13 +35,11 @@ final class LoraLinear implements Projection {
         NDArray out = base.forward(x);
         NDArray input = training && dropout > 0
                 ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow() : x;
-        if (input.getDataType() != DataType.FLOAT32) {
-            input = input.toType(DataType.FLOAT32, false);
-        }
+        input = Torch.cast(input, DataType.FLOAT32);
         // (..., in) -> (..., r) -> (..., out); the activation comes first so results stay in the step's manager
         NDArray low = input.getNDArrayInternal().linear(input, a, null).singletonOrThrow();
         NDArray delta = low.getNDArrayInternal().linear(low, b, null).singletonOrThrow();
         delta = delta.mul(Torch.scalar(delta, scale));
-        return out.add(delta.getDataType() == out.getDataType() ? delta : delta.toType(out.getDataType(), false));
+        return out.add(Torch.cast(delta, out.getDataType()));
     }
 }

@@ -16,7 +16,9 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * A Hugging Face model directory: config.json plus model.safetensors, or shards listed in
@@ -78,6 +80,17 @@ public final class HfCheckpoint {
             throw e;
         }
         return loaded;
+    }
+
+    /** The storage types of the weight files' tensors ("BF16", "F16, F32"), read from their headers only. */
+    public static String storageFormats(Path dir) throws IOException {
+        SortedSet<String> formats = new TreeSet<>();
+        for (Path file : weightFiles(dir)) {
+            try (SafetensorsFile weights = SafetensorsFile.open(file)) {
+                weights.tensors().values().forEach(info -> formats.add(info.dtype().name()));
+            }
+        }
+        return String.join(", ", formats);
     }
 
     /** Writes config.json and model.safetensors into {@code dir} (the caller publishes the directory). */

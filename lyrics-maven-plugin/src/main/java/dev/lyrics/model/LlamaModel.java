@@ -247,25 +247,57 @@ public final class LlamaModel implements AutoCloseable {
         long past = cache == null ? 0 : cache.length;
         long t = ids.getShape().get(1);
         NDManager scope = ids.getManager();
-        NDArray[] rotary = rotary(scope, past, t);
-        NDArray mask = attentionMask(scope, past, t, padding);
-        // (B, T) -> (B, T, hidden)
-        NDArray x = ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+        Positions positions = new Positions(rotary(scope, past, t), attentionMask(scope, past, t, padding));
+        NDArray x = embed(ids);
         for (int i = 0; i < layers.size(); i++) {
-            DecoderLayer layer = layers.get(i);
-            x = x.add(attention(layer, rmsNorm(x, layer.inputLayernorm), rotary, mask, cache, i));
-            x = x.add(mlp(layer, rmsNorm(x, layer.postAttentionLayernorm)));
+            x = decoderLayer(i, x, positions, cache);
         }
         if (cache != null) {
             cache.length += t;
         }
+        return finalNorm(x);
+    }
+
+    /**
+     * What every decoder layer of one pass over T positions shares: the rotary tables
+     * (see {@link #rotary}) and the additive attention mask (null when every key is visible).
+     */
+    public record Positions(NDArray[] rotary, NDArray mask) {}
+
+    /** Positions 0 .. T-1 of ids (B, T) without padding or cache, as training reads a batch. */
+    public Positions positions(NDArray ids) {
+        long t = ids.getShape().get(1);
+        return new Positions(rotary(ids.getManager(), 0, t), attentionMask(ids.getManager(), 0, t, null));
+    }
+
+    public int layerCount() {
+        return layers.size();
+    }
+
+    /** The token embeddings: (B, T) int64 -> (B, T, hidden). */
+    public NDArray embed(NDArray ids) {
+        return ids.getNDArrayInternal().embedding(ids, embedTokens, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /** Decoder layer {@code index}: (B, T, hidden) -> (B, T, hidden), x + attn(norm(x)), then x + mlp(norm(x)). */
+    public NDArray decoderLayer(int index, NDArray x, Positions positions) {
+        return decoderLayer(index, x, positions, null);
+    }
+
+    private NDArray decoderLayer(int index, NDArray x, Positions positions, KvCache cache) {
+        DecoderLayer layer = layers.get(index);
+        x = x.add(attention(layer, rmsNorm(x, layer.inputLayernorm), positions.rotary(), positions.mask(), cache, index));
+        return x.add(mlp(layer, rmsNorm(x, layer.postAttentionLayernorm)));
+    }
+
+    /** The final RMSNorm over the last layer's output. */
+    public NDArray finalNorm(NDArray x) {
         return rmsNorm(x, norm);
     }
 
     /** lm_head: (..., hidden) -> (..., vocab), in float32 whatever the model's dtype. */
     public NDArray logits(NDArray hidden) {
-        NDArray logits = lmHead.forward(hidden);
-        return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
+        return Torch.cast(lmHead.forward(hidden), DataType.FLOAT32);
     }
 
     /**
@@ -279,10 +311,10 @@ public final class LlamaModel implements AutoCloseable {
 
     /** x * rsqrt(mean(x^2) + eps) * weight, computed in float32 as transformers does. */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray x32 = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray x32 = Torch.cast(x, DataType.FLOAT32);
         NDArray meanSquare = x32.square().mean(new int[] {-1}, true).add(config.rmsNormEps());
         NDArray normed = x32.mul(meanSquare.pow(Torch.scalar(meanSquare, -0.5)));
-        return (normed.getDataType() == dtype ? normed : normed.toType(dtype, false)).mul(weight);
+        return Torch.cast(normed, dtype).mul(weight);
     }
 
     /**

@@ -63,6 +63,9 @@ public final class SafetensorsFile implements AutoCloseable {
     private final long dataStart;
     private final SortedMap<String, TensorInfo> tensors;
     private final SortedMap<String, String> metadata;
+    /** float16's largest finite value. */
+    public static final float FLOAT16_MAX = 65504f;
+
     /** Reused for BF16 conversion, which libtorch cannot read directly through DJL. */
     private ByteBuffer scratch;
 
@@ -257,7 +260,24 @@ public final class SafetensorsFile implements AutoCloseable {
             return shared;
         }
         try (shared) {
-            return sourceType == target ? shared.duplicate() : shared.toType(target, false);
+            if (sourceType == target) {
+                return shared.duplicate();
+            }
+            if (target == DataType.FLOAT16) {
+                requireFloat16Range(name, shared);
+            }
+            return shared.toType(target, false);
+        }
+    }
+
+    /** A float32 value beyond 65504 would become infinite in float16: fail, naming the tensor, rather than train on it. */
+    private void requireFloat16Range(String name, NDArray values) {
+        try (NDArray abs = values.abs(); NDArray largest = abs.max()) {
+            float max = largest.getFloat();
+            if (max > FLOAT16_MAX) {
+                throw InputException.at(file, "tensor " + name + " holds a value of magnitude " + max
+                        + ", beyond float16's largest (" + (int) FLOAT16_MAX + "): run with -Dlyrics.dtype=float32");
+            }
         }
     }
 

@@ -96,6 +96,18 @@ public final class Torch {
     }
 
     /**
+     * x converted to {@code type} inside an autograd graph. DJL's toType detaches its result (the
+     * gradient stops there), so the conversion is torch.cumprod's own dtype argument over a new axis
+     * of length 1: an exact copy in the new type whose backward converts the gradient back.
+     */
+    public static NDArray cast(NDArray x, DataType type) {
+        if (x.getDataType() == type) {
+            return x;
+        }
+        return x.expandDims(-1).cumProd(-1, type).squeeze(-1);
+    }
+
+    /**
      * A scalar for arithmetic inside an autograd graph, in libtorch's own memory, with the manager
      * and type of {@code like}. DJL's x.mul(Number) wraps the number in a Java direct buffer that it
      * releases as soon as the call returns, while autograd keeps the scalar for the backward pass:

@@ -141,6 +141,13 @@ public class FinetuneMojo extends AbstractModelMojo {
     int checkpointSteps;
 
     /**
+     * Recomputes each decoder layer's activations in the backward pass instead of keeping them (one
+     * layer's activations alive at a time, for a second forward pass): auto (on a GPU only), true or false.
+     */
+    @Parameter(property = "lyrics.finetune.gradientCheckpointing", defaultValue = "auto")
+    String gradientCheckpointing;
+
+    /**
      * The recurrent language models, one &lt;recurrentModel&gt; each (cell, level, embeddingSize,
      * hiddenSize, layers, dropout, sequenceLength, batchSize, epochs, learningRate, weightDecay,
      * clipNorm, seed, validationFraction, optional name); each trains into target/lyrics/&lt;name&gt;/.
@@ -180,13 +187,13 @@ public class FinetuneMojo extends AbstractModelMojo {
 
     /** Checks every LoRA parameter and the inputs, and builds the fine-tune stage. */
     private LoraStage loraStage() throws IOException {
-        LoraTrainer.Settings settings = loraSettings().validate(LoraFinetune.PREFIX);
+        Device resolvedDevice = device();
+        DataType resolvedDtype = dtype();
+        LoraTrainer.Settings settings = loraSettings(gradientCheckpointing(resolvedDevice)).validate(LoraFinetune.PREFIX);
         PromptTemplate template = promptTemplate(promptTemplate);
         Path trainFile = preprocessDirectory.toPath().resolve("train.json");
         requireInput(trainFile);
         LoraFinetune.checkBaseModel(baseModel.toPath(), "lyrics.baseModel");
-        Device resolvedDevice = device();
-        DataType resolvedDtype = dtype();
 
         StageSpec.Builder spec = StageSpec.builder("finetune", LORA_STAGE, stageDir(LORA_STAGE))
                 .input("train.json", trainFile)
@@ -210,17 +217,29 @@ public class FinetuneMojo extends AbstractModelMojo {
                 .param("maxSeqLength", maxSeqLength)
                 .param("maxGradNorm", maxGradNorm)
                 .param("trainOnResponsesOnly", trainOnResponsesOnly)
-                .param("checkpointSteps", checkpointSteps);
+                .param("checkpointSteps", checkpointSteps)
+                .param("gradientCheckpointing", settings.gradientCheckpointing());
         environment(spec, resolvedDevice);
         return new LoraStage(spec.build(), new LoraFinetune.Request(trainFile, baseModel.toPath(), template, settings,
                 resolvedDevice, resolvedDtype));
     }
 
-    LoraTrainer.Settings loraSettings() {
+    LoraTrainer.Settings loraSettings(boolean resolvedCheckpointing) {
         LoraConfig lora = new LoraConfig(r, alpha, dropout, targetModules == null ? List.of() : targetModules, useRslora);
         return new LoraTrainer.Settings(lora, learningRate, weightDecay, warmupSteps, epochs, batchSize,
                 gradientAccumulation, seed, maxSeqLength, maxGradNorm, trainOnResponsesOnly, checkpointSteps, adamBeta1,
-                adamBeta2, adamEpsilon);
+                adamBeta2, adamEpsilon, resolvedCheckpointing);
+    }
+
+    /** auto: on a GPU, where activations are what runs out of memory; off on the CPU, where time is scarcer. */
+    private boolean gradientCheckpointing(Device resolvedDevice) {
+        return switch (gradientCheckpointing == null ? "auto" : gradientCheckpointing) {
+            case "auto" -> resolvedDevice.isGpu();
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw ConfigException.of("lyrics.finetune.gradientCheckpointing", gradientCheckpointing,
+                    "must be auto, true or false");
+        };
     }
 
     /** The recurrent models' settings and inputs, checked. */

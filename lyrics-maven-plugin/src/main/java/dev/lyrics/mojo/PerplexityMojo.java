@@ -136,6 +136,7 @@ public class PerplexityMojo extends AbstractEvaluationMojo {
 
     @Override
     ModelLoader modelLoader() {
-        return studyModelLoader(contextLength, stride);
+        return studyModelLoader(contextLength, stride).planning("lyrics:perplexity", batchSize,
+                "lyrics.perplexity.batchSize", new MavenLog(getLog()));
     }
 }

@@ -13,12 +13,14 @@ import dev.lyrics.lora.LoraModel;
 import dev.lyrics.model.HfCheckpoint;
 import dev.lyrics.model.LlamaConfig;
 import dev.lyrics.model.LlamaModel;
+import dev.lyrics.model.MemoryPlan;
 import dev.lyrics.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -64,6 +66,11 @@ public final class LoraFinetune {
         if (records.isEmpty()) {
             throw InputException.at(request.trainFile(), "no training records");
         }
+        LlamaConfig config = LlamaConfig.read(request.baseModel().resolve(HfCheckpoint.CONFIG));
+        MemoryPlan.DeviceMemory device = MemoryPlan.DeviceMemory.of(request.device());
+        MemoryPlan plan = planOrFail(config, HfCheckpoint.storageFormats(request.baseModel()), settings, request.dtype(),
+                device);
+        plan.table(device).forEach(line -> log.info("lyrics:finetune " + line));
         try (HfTokenizer tokenizer = HfTokenizer.load(request.baseModel());
              LlamaModel base = LlamaModel.load(request.baseModel(), request.device(), request.dtype())) {
             List<TrainingExample> examples = examples(records, request, tokenizer, base.config(), log);
@@ -89,7 +96,10 @@ public final class LoraFinetune {
                         record.writeTo(lossLog);
                     }
                 }
-                Json.write(out.resolve("memory.json"), MemoryUsage.report(before, after));
+                Map<String, Object> memory = MemoryUsage.report(before, after);
+                memory.put("plan", plan.toJson(device));
+                memory.put("measured_peak_gib", MemoryUsage.measuredPeakGib(request.device(), after));
+                Json.write(out.resolve("memory.json"), memory);
                 Map<String, Object> summary = new TreeMap<>();
                 summary.put("examples", examples.size());
                 summary.put("steps", result.steps());
@@ -99,12 +109,68 @@ public final class LoraFinetune {
                 summary.put("train_tokens_per_s", Math.round(result.tokensPerSecond() * 10) / 10.0);
                 summary.put("train_seconds", Math.round(result.seconds() * 10) / 10.0);
                 summary.put("final_loss", result.lossLog().get(result.lossLog().size() - 1).loss());
+                summary.put("gradient_checkpointing", settings.gradientCheckpointing());
+                if (result.lossScaler() != null) {
+                    summary.put("loss_scaler", result.lossScaler());
+                }
                 Json.write(out.resolve("training.json"), summary);
                 log.info(String.format(Locale.ROOT, "lyrics:finetune trained %d steps, final loss %.4f, %.0f tokens/s;"
                                 + " resident memory peak %s MiB", result.steps(), summary.get("final_loss"),
                         result.tokensPerSecond(), after.toMiB().get("resident_peak_mib")));
             }
         }
+    }
+
+    /**
+     * The memory plan of this run; when it does not fit the device, a {@link ConfigException} before
+     * anything is loaded, naming the settings that would make it fit.
+     */
+    static MemoryPlan planOrFail(LlamaConfig config, String storage, LoraTrainer.Settings settings, DataType dtype,
+                                 MemoryPlan.DeviceMemory device) {
+        MemoryPlan plan = plan(config, storage, settings, dtype, settings.batchSize(), settings.maxSeqLength(),
+                settings.gradientCheckpointing());
+        if (plan.fits(device)) {
+            return plan;
+        }
+        int batch = settings.batchSize();
+        int seq = settings.maxSeqLength();
+        boolean checkpointing = settings.gradientCheckpointing();
+        Map<String, MemoryPlan> alternatives = new LinkedHashMap<>();
+        if (!checkpointing) {
+            alternatives.put("-D" + PREFIX + "gradientCheckpointing=true",
+                    plan(config, storage, settings, dtype, batch, seq, true));
+        }
+        if (dtype != DataType.FLOAT16) {
+            alternatives.put("-Dlyrics.dtype=float16", plan(config, storage, settings, DataType.FLOAT16, batch, seq, checkpointing));
+            alternatives.put("-Dlyrics.dtype=float16 -D" + PREFIX + "gradientCheckpointing=true",
+                    plan(config, storage, settings, DataType.FLOAT16, batch, seq, true));
+        }
+        if (batch > 1) {
+            alternatives.put(String.format(Locale.ROOT, "-D%sbatchSize=1 -D%sgradientAccumulation=%d (the same %d examples"
+                            + " per step)", PREFIX, PREFIX, batch * settings.gradientAccumulation(), settings.examplesPerStep()),
+                    plan(config, storage, settings, dtype, 1, seq, checkpointing));
+        }
+        alternatives.put("-D" + PREFIX + "maxSeqLength=" + seq / 2 + " (longer examples are cut)",
+                plan(config, storage, settings, dtype, batch, seq / 2, checkpointing));
+        if (batch > 1 && (dtype != DataType.FLOAT16 || !checkpointing)) {
+            alternatives.put(String.format(Locale.ROOT, "-Dlyrics.dtype=float16 -D%sgradientCheckpointing=true -D%sbatchSize=1"
+                            + " -D%sgradientAccumulation=%d", PREFIX, PREFIX, PREFIX, batch * settings.gradientAccumulation()),
+                    plan(config, storage, settings, DataType.FLOAT16, 1, seq, true));
+        }
+        StringBuilder message = new StringBuilder(String.format(Locale.ROOT,
+                "lyrics:finetune needs about %s (%s) but %s has %s; nothing was loaded.",
+                MemoryPlan.gib(plan.totalBytes()), plan.title(), device.device(), MemoryPlan.gib(device.availableBytes())));
+        message.append(" What the plan gives instead:");
+        alternatives.forEach((change, alternative) -> message.append(String.format(Locale.ROOT, "%n  %s: %s%s", change,
+                MemoryPlan.gib(alternative.totalBytes()), alternative.fits(device) ? " (fits)" : "")));
+        message.append(String.format(Locale.ROOT, "%n  or a 4-bit (NF4) base, not supported yet"));
+        throw new ConfigException(message.toString());
+    }
+
+    private static MemoryPlan plan(LlamaConfig config, String storage, LoraTrainer.Settings settings, DataType dtype,
+                                   int batch, int seq, boolean checkpointing) {
+        return MemoryPlan.training(config, dtype, storage, settings.lora().trainableParameters(config.tensorShapes()),
+                settings.lora().r(), batch, seq, checkpointing);
     }
 
     private static List<TrainingExample> examples(List<AlpacaRecord> records, Request request, HfTokenizer tokenizer,

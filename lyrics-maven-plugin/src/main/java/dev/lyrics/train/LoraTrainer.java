@@ -3,6 +3,7 @@ package dev.lyrics.train;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.lyrics.core.ConfigException;
@@ -20,6 +21,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.SortedMap;
+import java.util.function.Function;
 import java.util.function.IntConsumer;
 
 /**
@@ -35,11 +37,13 @@ public final class LoraTrainer {
      * @param maxGradNorm          global-norm clipping threshold, 0 for none
      * @param trainOnResponsesOnly mask the prompt out of the loss (the study trained on every token)
      * @param checkpointSteps      save a checkpoint every this many steps, 0 for never
+     * @param gradientCheckpointing recompute each decoder layer's activations in the backward pass
+     *                              instead of keeping them (see {@link GradientCheckpointing})
      */
     public record Settings(LoraConfig lora, double learningRate, double weightDecay, int warmupSteps, int epochs,
                            int batchSize, int gradientAccumulation, long seed, int maxSeqLength, double maxGradNorm,
                            boolean trainOnResponsesOnly, int checkpointSteps, double adamBeta1, double adamBeta2,
-                           double adamEpsilon) {
+                           double adamEpsilon, boolean gradientCheckpointing) {
         /** Fails on the first value that cannot be used, naming its parameter (prefix "lyrics.finetune."). */
         public Settings validate(String prefix) {
             lora.validate(prefix + "lora.");
@@ -64,6 +68,13 @@ public final class LoraTrainer {
             return this;
         }
 
+        /** The same settings with another micro-batch size and accumulation. */
+        public Settings withBatch(int newBatchSize, int newGradientAccumulation) {
+            return new Settings(lora, learningRate, weightDecay, warmupSteps, epochs, newBatchSize, newGradientAccumulation,
+                    seed, maxSeqLength, maxGradNorm, trainOnResponsesOnly, checkpointSteps, adamBeta1, adamBeta2,
+                    adamEpsilon, gradientCheckpointing);
+        }
+
         public int examplesPerStep() {
             return batchSize * gradientAccumulation;
         }
@@ -83,8 +94,10 @@ public final class LoraTrainer {
      * @param lossLog        one loss.jsonl record per step
      * @param trainingTokens input tokens (padding excluded) read by the steps of this run
      * @param seconds        wall time of this run's steps
+     * @param lossScaler     the loss scaler's final state (a float16 base), null for a float32 one
      */
-    public record Result(int steps, List<StepRecord> lossLog, long trainingTokens, double seconds) {
+    public record Result(int steps, List<StepRecord> lossLog, long trainingTokens, double seconds,
+                         Map<String, Object> lossScaler) {
         public double tokensPerSecond() {
             return seconds > 0 ? trainingTokens / seconds : 0;
         }
@@ -126,10 +139,16 @@ public final class LoraTrainer {
         double seconds = 0;
         try (AdamW optimizer = new AdamW(base.manager(), settings.adamBeta1(), settings.adamBeta2(),
                 settings.adamEpsilon(), settings.weightDecay())) {
-            int done = checkpoints.restoreLatest(parameters, optimizer, lossLog);
+            TrainerCheckpoint.Restored restored = checkpoints.restoreLatest(parameters, optimizer, lossLog);
+            int done = restored.step();
+            // a float16 base needs its loss scaled so that small gradients survive the backward pass
+            LossScaler scaler = base.dtype() != DataType.FLOAT16 ? null
+                    : restored.lossScaler() == null ? new LossScaler() : LossScaler.restore(restored.lossScaler());
             log.info(String.format(Locale.ROOT, "lyrics:finetune %d examples, %d steps per epoch (ceil(%d / (%d x %d))), "
-                            + "%d epochs, %d steps%s", examples.size(), stepsPerEpoch, examples.size(), settings.batchSize(),
+                            + "%d epochs, %d steps%s%s%s", examples.size(), stepsPerEpoch, examples.size(), settings.batchSize(),
                     settings.gradientAccumulation(), settings.epochs(), totalSteps,
+                    settings.gradientCheckpointing() ? ", gradient checkpointing" : "",
+                    scaler == null ? "" : String.format(Locale.ROOT, ", dynamic loss scaling from %.0f", scaler.scale()),
                     done > 0 ? ", resuming after step " + done + " from " + checkpoints.dir() : ""));
             Progress progress = new Progress(log, "lyrics:finetune", "steps", totalSteps);
             model.setTraining(true);
@@ -138,54 +157,80 @@ public final class LoraTrainer {
                 MicroBatches.Step batch = batches.step(step / stepsPerEpoch, step % stepsPerEpoch);
                 // dropout masks depend on the step alone, so a resumed run draws the same ones
                 Engine.getEngine(Torch.ENGINE).setRandomSeed((int) (settings.seed() + step));
-                double loss = accumulate(base, batch) / batch.lossTokens();
-                double lr = schedule.at(step);
-                double gradNorm = GradientClipping.clipGlobalNorm(parameters.values(), settings.maxGradNorm());
-                if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
-                    throw new TrainingDivergedException(String.format(Locale.ROOT,
-                            "lyrics:finetune diverged at step %d of %d (epoch %d): loss %s, gradient norm %s; nothing is"
-                                    + " published. Lower lyrics.finetune.learningRate (now %s) or"
-                                    + " lyrics.finetune.lora.alpha, or set lyrics.finetune.maxGradNorm",
-                            step + 1, totalSteps, step / stepsPerEpoch + 1, loss, gradNorm, settings.learningRate()));
+                double loss = accumulate(base, batch, settings.gradientCheckpointing(),
+                        scaler == null ? 1 : scaler.scale(), settings.seed() + step) / batch.lossTokens();
+                if (scaler != null) {
+                    scaler.unscale(parameters.values());
                 }
-                // also zeroes the gradients for the next step's accumulation
-                optimizer.step(parameters, lr);
+                // a skipped step leaves the schedule where it was, as accelerate's scheduler does
+                double lr = schedule.at(optimizer.steps());
+                double gradNorm = GradientClipping.clipGlobalNorm(parameters.values(), settings.maxGradNorm());
+                if (scaler != null && !scaler.update(step + 1, gradNorm, parameters.values())) {
+                    log.warn(String.format(Locale.ROOT, "lyrics:finetune step %d skipped: a float16 gradient overflowed"
+                            + " (norm %s); loss scale lowered to %.0f", step + 1, gradNorm, scaler.scale()));
+                } else {
+                    if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
+                        throw new TrainingDivergedException(String.format(Locale.ROOT,
+                                "lyrics:finetune diverged at step %d of %d (epoch %d): loss %s, gradient norm %s; nothing is"
+                                        + " published. Lower lyrics.finetune.learningRate (now %s) or"
+                                        + " lyrics.finetune.lora.alpha, or set lyrics.finetune.maxGradNorm",
+                                step + 1, totalSteps, step / stepsPerEpoch + 1, loss, gradNorm, settings.learningRate()));
+                    }
+                    // also zeroes the gradients for the next step's accumulation
+                    optimizer.step(parameters, lr);
+                }
                 double stepSeconds = (System.nanoTime() - start) / 1e9;
                 tokens += batch.tokens();
                 seconds += stepSeconds;
-                lossLog.add(new StepRecord((double) (step + 1) / stepsPerEpoch, step + 1, loss, lr, gradNorm,
-                        Math.round(batch.tokens() / stepSeconds * 10) / 10.0));
+                lossLog.add(new StepRecord((double) (step + 1) / stepsPerEpoch, step + 1, loss, lr,
+                        Double.isFinite(gradNorm) ? gradNorm : -1, Math.round(batch.tokens() / stepSeconds * 10) / 10.0));
                 progress.update(step + 1, String.format(Locale.ROOT, "loss %.4f, lr %.2e, %.0f tokens/s",
                         loss, lr, batch.tokens() / stepSeconds));
                 if (settings.checkpointSteps() > 0 && (step + 1) % settings.checkpointSteps() == 0 && step + 1 < totalSteps) {
-                    checkpoints.save(step + 1, parameters, optimizer, lossLog);
+                    checkpoints.save(step + 1, parameters, optimizer, lossLog, scaler == null ? null : scaler.state());
                 }
                 afterStep.accept(step + 1);
             }
             model.setTraining(false);
-            return new Result(totalSteps, lossLog, tokens, seconds);
+            return new Result(totalSteps, lossLog, tokens, seconds, scaler == null ? null : scaler.state());
         }
     }
 
     /**
      * Forward and backward over the step's micro-batches; gradients add up in the parameters.
      *
-     * @return the summed negative log-likelihood of the step's loss tokens
+     * @param checkpointing recompute activations layer by layer in the backward pass
+     * @param lossScale     what the loss is multiplied by before the backward pass (1: not at all)
+     * @param dropoutSeed   where a checkpointed pass draws its dropout masks from
+     * @return the summed negative log-likelihood of the step's loss tokens (unscaled)
      */
-    static double accumulate(LlamaModel base, MicroBatches.Step batch) {
+    static double accumulate(LlamaModel base, MicroBatches.Step batch, boolean checkpointing, double lossScale,
+                             long dropoutSeed) {
         double nllSum = 0;
-        for (MicroBatches.MicroBatch micro : batch.microBatches()) {
-            try (NDManager scope = base.manager().newSubManager();
-                 GradientCollector collector = Engine.getEngine(Torch.ENGINE).newGradientCollector()) {
+        List<MicroBatches.MicroBatch> microBatches = batch.microBatches();
+        for (int m = 0; m < microBatches.size(); m++) {
+            MicroBatches.MicroBatch micro = microBatches.get(m);
+            try (NDManager scope = base.manager().newSubManager()) {
                 NDArray inputs = scope.create(toLong(micro.inputs()));
                 NDArray labels = scope.create(toLong(micro.labels()));
                 NDArray weights = scope.create(micro.weights());
-                // (B, T, vocab) -> (B, T) log p(label)
-                NDArray logProbs = LlamaModel.targetLogProbs(base.forward(inputs), labels);
-                NDArray nll = logProbs.mul(weights).sum().neg();
-                // divided by the loss tokens of the whole step, so accumulated gradients are those of one big batch
-                collector.backward(nll.div(Torch.scalar(nll, batch.lossTokens())));
-                nllSum += nll.getFloat();
+                double[] nll = new double[1];
+                Function<NDArray, NDArray> objective = logits -> {
+                    // (B, T, vocab) -> (B, T) log p(label)
+                    NDArray sum = LlamaModel.targetLogProbs(logits, labels).mul(weights).sum().neg();
+                    nll[0] = sum.getFloat();
+                    // divided by the loss tokens of the whole step, so accumulated gradients are those of one big batch
+                    NDArray mean = sum.div(Torch.scalar(sum, batch.lossTokens()));
+                    return lossScale == 1 ? mean : mean.mul(Torch.scalar(mean, lossScale));
+                };
+                if (checkpointing) {
+                    GradientCheckpointing.backward(base, inputs, objective, dropoutSeed * microBatches.size() + m);
+                } else {
+                    try (GradientCollector collector = Engine.getEngine(Torch.ENGINE).newGradientCollector()) {
+                        collector.backward(objective.apply(base.forward(inputs)));
+                    }
+                }
+                nllSum += nll[0];
             }
         }
         return nllSum;

@@ -1,5 +1,7 @@
 package dev.lyrics.train;
 
+import ai.djl.Device;
+import ai.djl.util.cuda.CudaUtils;
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
@@ -35,6 +37,15 @@ public record MemoryUsage(long heapUsedBytes, long heapPeakBytes, long residentB
         json.put("after_training", after.toMiB());
         json.put("resident_peak_increase_mib", after.residentPeakBytes < 0 ? -1 : mib(after.residentPeakBytes - before.residentBytes));
         return json;
+    }
+
+    /**
+     * The peak a plan is checked against, in GiB: on a GPU the device memory in use now (CUDA's
+     * used memory, which holds libtorch's cached peak), on the CPU the resident peak (VmHWM).
+     */
+    public static double measuredPeakGib(Device device, MemoryUsage after) {
+        long bytes = device.isGpu() ? CudaUtils.getGpuMemory(device).getCommitted() : after.residentPeakBytes;
+        return bytes < 0 ? -1 : Math.round(bytes / (double) (1L << 30) * 1000) / 1000.0;
     }
 
     Map<String, Object> toMiB() {

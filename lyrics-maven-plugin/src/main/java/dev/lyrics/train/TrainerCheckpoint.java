@@ -50,8 +50,12 @@ final class TrainerCheckpoint {
         return dir;
     }
 
-    void save(int step, SortedMap<String, NDArray> parameters, AdamW optimizer, List<LoraTrainer.StepRecord> lossLog)
-            throws IOException {
+    /** What a checkpoint restored: the steps it had done (0 for none) and the loss scaler's state (null for none). */
+    record Restored(int step, Map<String, Object> lossScaler) {}
+
+    /** @param lossScaler the loss scaler's state, or null when the run scales no loss */
+    void save(int step, SortedMap<String, NDArray> parameters, AdamW optimizer, List<LoraTrainer.StepRecord> lossLog,
+              Map<String, Object> lossScaler) throws IOException {
         String name = String.format("%s%06d", PREFIX, step);
         Path partial = dir.resolve("." + name + ".partial");
         Files2.deleteRecursively(partial);
@@ -62,6 +66,9 @@ final class TrainerCheckpoint {
         state.put("step", step);
         state.put("optimizer_steps", optimizer.steps());
         state.put("loss_log", lossLog);
+        if (lossScaler != null) {
+            state.put("loss_scaler", lossScaler);
+        }
         Json.write(partial.resolve(STATE), state);
         Json.write(partial.resolve(MANIFEST), Map.of("files", FileManifest.describe(partial, MANIFEST)));
         Files2.syncTree(partial);
@@ -79,9 +86,9 @@ final class TrainerCheckpoint {
      * Loads the newest intact checkpoint into the parameters (in place), the optimiser and the loss log;
      * damaged ones (torn by a kill, a power cut or a full disk) are named in a warning and deleted.
      *
-     * @return the steps it had done, 0 when there is no intact checkpoint
+     * @return the steps it had done (0 when there is no intact checkpoint) and the loss scaler's state
      */
-    int restoreLatest(SortedMap<String, NDArray> parameters, AdamW optimizer, List<LoraTrainer.StepRecord> lossLog)
+    Restored restoreLatest(SortedMap<String, NDArray> parameters, AdamW optimizer, List<LoraTrainer.StepRecord> lossLog)
             throws IOException {
         List<Path> found = new ArrayList<>(checkpoints());
         while (!found.isEmpty()) {
@@ -95,7 +102,7 @@ final class TrainerCheckpoint {
                     + found.get(found.size() - 1).getFileName()) + "; deleting it");
             Files2.deleteRecursively(latest);
         }
-        return 0;
+        return new Restored(0, null);
     }
 
     /** Why a checkpoint directory is not whole, or null when every file matches checkpoint.json. */
@@ -113,8 +120,9 @@ final class TrainerCheckpoint {
         return FileManifest.check(checkpoint, root == null ? null : root.get("files"), MANIFEST);
     }
 
-    private int restore(Path checkpoint, SortedMap<String, NDArray> parameters, AdamW optimizer,
-                        List<LoraTrainer.StepRecord> lossLog) throws IOException {
+    @SuppressWarnings("unchecked")
+    private Restored restore(Path checkpoint, SortedMap<String, NDArray> parameters, AdamW optimizer,
+                             List<LoraTrainer.StepRecord> lossLog) throws IOException {
         Map<String, Object> state = Json.MAPPER.readValue(checkpoint.resolve(STATE).toFile(),
                 new TypeReference<TreeMap<String, Object>>() {});
         try (SafetensorsFile file = SafetensorsFile.open(checkpoint.resolve(PARAMETERS))) {
@@ -139,7 +147,7 @@ final class TrainerCheckpoint {
         }
         lossLog.clear();
         lossLog.addAll(Json.MAPPER.convertValue(state.get("loss_log"), new TypeReference<List<LoraTrainer.StepRecord>>() {}));
-        return ((Number) state.get("step")).intValue();
+        return new Restored(((Number) state.get("step")).intValue(), (Map<String, Object>) state.get("loss_scaler"));
     }
 
     /** Checkpoints that were renamed into place (complete when written), oldest first. */

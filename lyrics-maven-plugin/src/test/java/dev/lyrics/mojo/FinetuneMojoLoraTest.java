@@ -96,6 +96,7 @@ class FinetuneMojoLoraTest {
         assertFailsNaming(m -> m.promptTemplate = "### Response:", "lyrics.promptTemplate", "{output}");
         assertFailsNaming(m -> m.device = "tpu", "lyrics.device");
         assertFailsNaming(m -> m.dtype = "bfloat16", "lyrics.dtype");
+        assertFailsNaming(m -> m.gradientCheckpointing = "yes", "lyrics.finetune.gradientCheckpointing", "auto, true or false");
     }
 
     @Test

@@ -30,7 +30,7 @@ class LoraFinetuneTest {
 
     LoraTrainer.Settings settings(double learningRate) {
         return new LoraTrainer.Settings(new LoraConfig(4, 8, 0, List.of("q_proj", "v_proj", "down_proj"), false),
-                learningRate, 0.01, 1, 2, 2, 2, 3407, 128, 1.0, true, 2, 0.9, 0.999, 1e-8);
+                learningRate, 0.01, 1, 2, 2, 2, 3407, 128, 1.0, true, 2, 0.9, 0.999, 1e-8, false);
     }
 
     StageSpec spec(String name) {

@@ -61,7 +61,7 @@ class LoraTrainerTest {
     static LoraTrainer.Settings settings(int batch, int accumulation, int epochs, int warmup, int checkpointSteps,
                                          double dropout) {
         return new LoraTrainer.Settings(new LoraConfig(4, 8, dropout, ALL, false), 1e-2, 0.01, warmup, epochs, batch,
-                accumulation, 3407, 64, 1.0, false, checkpointSteps, 0.9, 0.999, 1e-8).validate("lyrics.finetune.");
+                accumulation, 3407, 64, 1.0, false, checkpointSteps, 0.9, 0.999, 1e-8, false).validate("lyrics.finetune.");
     }
 
     static SortedMap<String, float[]> values(SortedMap<String, NDArray> arrays) {
@@ -104,10 +104,10 @@ class LoraTrainerTest {
             assertEquals(8, accumulated.microBatches().size());
             assertEquals(whole.lossTokens(), accumulated.lossTokens());
 
-            double nllAccumulated = LoraTrainer.accumulate(base, accumulated);
+            double nllAccumulated = LoraTrainer.accumulate(base, accumulated, false, 1, 0);
             SortedMap<String, float[]> gradsAccumulated = gradients(lora);
             zeroGradients(lora);
-            double nllWhole = LoraTrainer.accumulate(base, whole);
+            double nllWhole = LoraTrainer.accumulate(base, whole, false, 1, 0);
             SortedMap<String, float[]> gradsWhole = gradients(lora);
 
             assertEquals(nllWhole, nllAccumulated, 1e-4);
