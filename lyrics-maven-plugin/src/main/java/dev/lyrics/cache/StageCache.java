@@ -61,7 +61,14 @@ public final class StageCache {
 
     /** Why an entry cannot be used, or null when it is complete and every file matches its manifest. */
     String verify(String key) throws IOException {
-        Path entry = entry(key);
+        return verify(entry(key), key);
+    }
+
+    /**
+     * Why the entry laid out in {@code entry} (manifest.json and files/) cannot be used as {@code key}'s, or null;
+     * also checks downloaded entries in their staging directory before they are published.
+     */
+    String verify(Path entry, String key) throws IOException {
         Path manifest = entry.resolve("manifest.json");
         if (!Files.isRegularFile(manifest)) {
             return "manifest.json missing";
@@ -127,6 +134,11 @@ public final class StageCache {
         manifest.put("key", key);
         manifest.put("files", manifestFiles);
         Files.writeString(staging.resolve("manifest.json"), Json.pretty(manifest));
+        moveIntoPlace(key, staging);
+    }
+
+    /** Renames a complete staged entry (manifest written, files verified) into place, replacing any old one. */
+    void moveIntoPlace(String key, Path staging) throws IOException {
         Path entry = entry(key);
         Files.createDirectories(entry.getParent());
         discard(key);
