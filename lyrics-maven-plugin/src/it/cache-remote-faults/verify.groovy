@@ -37,8 +37,8 @@ try {
     assert f.contains('lyrics:scrape restored from remote cache') && f.contains('lyrics:preprocess restored from remote cache')
 
     // every clone ends with the same outputs
-    def reference = new File(basedir, 'a/lyrics/preprocess/train.json').bytes
-    ['b', 'c', 'd', 'e', 'f'].each { assert new File(basedir, "$it/lyrics/preprocess/train.json").bytes == reference : it }
+    def reference = new File(basedir, 'a/target/lyrics/preprocess/train.json').bytes
+    ['b', 'c', 'd', 'e', 'f'].each { assert new File(basedir, "$it/target/lyrics/preprocess/train.json").bytes == reference : it }
 
     basedir.eachFileRecurse(groovy.io.FileType.FILES) { file ->
         assert !file.getText('ISO-8859-1').contains(context.password) : "password in $file"

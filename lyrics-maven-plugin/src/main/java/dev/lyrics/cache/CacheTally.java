@@ -30,13 +30,24 @@ public final class CacheTally {
         return local.get() + remote.get() + computed.get();
     }
 
-    /** "lyrics cache: 2 local, 3 remote, 1 computed (1 pushed); 4.2 MB downloaded, 0.1 MB uploaded". */
+    /** "lyrics cache: 2 local, 3 remote, 1 computed (1 pushed); 4.2 MB downloaded, 0 B uploaded". */
     public String summary() {
         return String.format(Locale.ROOT, "lyrics cache: %d local, %d remote, %d computed (%d pushed); %s downloaded, %s uploaded",
-                local.get(), remote.get(), computed.get(), pushed.get(), megabytes(downloaded.get()), megabytes(uploaded.get()));
+                local.get(), remote.get(), computed.get(), pushed.get(), size(downloaded.get()), size(uploaded.get()));
     }
 
-    static String megabytes(long bytes) {
-        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+    /** 0 B, 12.3 kB, 4.2 MB, 14.5 GB. */
+    static String size(long bytes) {
+        if (bytes == 0) {
+            return "0 B";
+        }
+        String[] units = {"kB", "MB", "GB", "TB"};
+        double value = bytes / 1e3;
+        int unit = 0;
+        while (value >= 1000 && unit < units.length - 1) {
+            value /= 1000;
+            unit++;
+        }
+        return String.format(Locale.ROOT, "%.1f %s", value, units[unit]);
     }
 }

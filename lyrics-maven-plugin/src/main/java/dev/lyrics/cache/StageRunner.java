@@ -106,7 +106,7 @@ public final class StageRunner {
                 if (downloaded >= 0) {
                     cache.restore(key, spec.outputDir());
                     log.info(label + " restored from remote cache (cache " + shortKey + ", "
-                            + CacheTally.megabytes(downloaded) + ")");
+                            + CacheTally.size(downloaded) + ")");
                     rememberLastRun(spec, description);
                     return new Outcome(StageResult.Source.REMOTE, downloaded, 0);
                 }
@@ -175,7 +175,7 @@ public final class StageRunner {
             EntryArchive.write(cache.entry(key), archive);
             long uploaded = remote.upload(key, archive);
             log.info(label + (uploaded > 0
-                    ? " computed; pushed to remote cache (" + CacheTally.megabytes(uploaded) + ")"
+                    ? " computed; pushed to remote cache (" + CacheTally.size(uploaded) + ")"
                     : " computed; the remote cache has it already"));
             return uploaded;
         } catch (RemoteCache.Failure e) {

@@ -144,7 +144,8 @@ public final class NginxDav implements AutoCloseable {
      * user "ci" and a fresh random password; remote-settings.xml with server "lyrics-cache" holding
      * that password encrypted as `mvn --encrypt-password` does (master password in
      * settings-security.xml, found through -Dsettings.security in .mvn/maven.config) and server
-     * "lyrics-cache-wrong" with a wrong one; -Dit.nginx=&lt;base URL&gt; in .mvn/maven.config.
+     * "lyrics-cache-wrong" with a wrong one, given to the build as global settings in .mvn/maven.config
+     * with -Dit.nginx=&lt;base URL&gt;.
      *
      * @return the password, which must appear in no file the build writes
      */
@@ -168,7 +169,9 @@ public final class NginxDav implements AutoCloseable {
                 "")));
         Files.createDirectories(basedir.resolve(".mvn"));
         Files.writeString(basedir.resolve(".mvn/maven.config"),
-                "-Dit.nginx=" + nginx.baseUrl() + "\n-Dsettings.security=" + security.toAbsolutePath() + "\n");
+                // global settings: the invoker's own settings stay the user settings
+                "--global-settings " + basedir.resolve("remote-settings.xml").toAbsolutePath() + "\n-Dit.nginx="
+                        + nginx.baseUrl() + "\n-Dsettings.security=" + security.toAbsolutePath() + "\n");
         return password;
     }
 
