@@ -51,7 +51,9 @@ public final class NginxDav implements AutoCloseable {
             port = probe.getLocalPort();
         }
         Files.writeString(dir.resolve("nginx.conf"), config(dir, port, blackHole.getLocalPort()));
-        Process process = new ProcessBuilder("nginx", "-p", dir + "/", "-c", dir.resolve("nginx.conf").toString())
+        // Debian puts it in /usr/sbin, which a non-root PATH may lack
+        String executable = Files.isExecutable(Path.of("/usr/sbin/nginx")) ? "/usr/sbin/nginx" : "nginx";
+        Process process = new ProcessBuilder(executable, "-p", dir + "/", "-c", dir.resolve("nginx.conf").toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("logs/stdout.log").toFile())
                 .start();
