@@ -39,16 +39,29 @@ public final class StageRunner {
     private final String codeFingerprint;
     private final Path recordsDir;
     private final Log log;
+    private final RemoteCache remote;
+    private final CacheTally tally;
 
     /**
      * @param recordsDir where a JSON record of each stage run (key, hit, time) is written for the report
      */
     public StageRunner(Path cacheDir, Mode mode, String codeFingerprint, Path recordsDir, Log log) {
+        this(cacheDir, mode, codeFingerprint, recordsDir, log, null, null);
+    }
+
+    /**
+     * @param remote a shared store to restore entries from (and push computed ones to), or null
+     * @param tally  where the build counts how its stages were answered, or null
+     */
+    public StageRunner(Path cacheDir, Mode mode, String codeFingerprint, Path recordsDir, Log log, RemoteCache remote,
+            CacheTally tally) {
         this.cache = new StageCache(cacheDir);
         this.mode = mode;
         this.codeFingerprint = codeFingerprint;
         this.recordsDir = recordsDir;
         this.log = log;
+        this.remote = mode == Mode.DISABLED ? null : remote;
+        this.tally = tally;
     }
 
     public StageResult run(StageSpec spec, StageWork work) throws Exception {
@@ -58,24 +71,33 @@ public final class StageRunner {
         writeToCache(hashes::save);
         String key = description.hash();
         String label = "lyrics:" + spec.goal() + (spec.name().equals(spec.goal()) ? "" : " [" + spec.name() + "]");
-        boolean hit;
+        Outcome outcome;
         try {
             if (mode == Mode.DISABLED) {
                 runUncached(spec, key, work, label, "cache disabled");
-                hit = false;
+                outcome = COMPUTED;
             } else {
-                hit = runCached(spec, key, description, work, label);
+                outcome = runCached(spec, key, description, work, label);
             }
         } catch (IOException e) {
             throw StageIoException.of(label, e, mode == Mode.DISABLED ? spec.outputDir().toAbsolutePath().getParent() : cache.root());
         }
-        StageResult result = new StageResult(spec.goal(), spec.name(), key, hit, spec.outputDir(),
-                (System.nanoTime() - start) / 1e9);
+        StageResult result = new StageResult(spec.goal(), spec.name(), key, outcome.source(), spec.outputDir(),
+                (System.nanoTime() - start) / 1e9, outcome.downloaded(), outcome.uploaded());
         writeRecord(result, spec);
+        if (tally != null) {
+            tally.add(result);
+        }
         return result;
     }
 
-    private boolean runCached(StageSpec spec, String key, StageKey description, StageWork work, String label)
+    /** Where a stage's outputs came from, and the bytes moved to or from the remote cache. */
+    private record Outcome(StageResult.Source source, long downloaded, long uploaded) {}
+
+    private static final Outcome LOCAL = new Outcome(StageResult.Source.LOCAL, 0, 0);
+    private static final Outcome COMPUTED = new Outcome(StageResult.Source.COMPUTED, 0, 0);
+
+    private Outcome runCached(StageSpec spec, String key, StageKey description, StageWork work, String label)
             throws Exception {
         String shortKey = StageCache.shortKey(key);
         String problem = null;
@@ -83,7 +105,7 @@ public final class StageRunner {
             // a hit takes no lock and writes nothing to the cache: a verified entry is complete and never changes
             problem = cache.verify(key);
             if (problem == null && restoreVerified(spec, key, description, label)) {
-                return true;
+                return LOCAL;
             }
         }
         StageCache.KeyLock lock;
@@ -96,7 +118,7 @@ public final class StageRunner {
                         + " cache cannot be written");
             }
             runUncached(spec, key, work, label, "cache " + shortKey + " not writable");
-            return false;
+            return COMPUTED;
         }
         try (lock) {
             cache.removeStaleStaging(key);
@@ -106,13 +128,23 @@ public final class StageRunner {
                 problem = cache.verify(key);
                 if (problem == null) {
                     cache.restore(key, spec.outputDir());
-                    log.info(label + " up to date (cache " + shortKey + ")");
+                    log.info(upToDate(label, key));
                     writeToCache(() -> rememberLastRun(spec, description));
-                    return true;
+                    return LOCAL;
                 }
                 log.warn(label + ": cache entry " + shortKey + " is corrupt (" + problem + "); discarding it and recomputing");
                 cache.discard(key);
                 discarded = problem;
+            }
+            if (mode == Mode.NORMAL && remote != null && remote.usable()) {
+                long downloaded = restoreFromRemote(key, label);
+                if (downloaded >= 0) {
+                    cache.restore(key, spec.outputDir());
+                    log.info(label + " restored from remote cache (cache " + shortKey + ", "
+                            + CacheTally.size(downloaded) + ")");
+                    writeToCache(() -> rememberLastRun(spec, description));
+                    return new Outcome(StageResult.Source.REMOTE, downloaded, 0);
+                }
             }
             log.info(label + " runs (cache " + shortKey + "): " + String.join(", ", missReasons(spec, description, discarded)));
             Path workDir = cache.workDir(key);
@@ -132,7 +164,65 @@ public final class StageRunner {
             }
             cache.restore(key, spec.outputDir());
             writeToCache(() -> rememberLastRun(spec, description));
-            return false;
+            long uploaded = remote != null && remote.pushing() ? pushToRemote(key, label) : 0;
+            return new Outcome(StageResult.Source.COMPUTED, 0, uploaded);
+        }
+    }
+
+    /**
+     * Downloads the key's entry into a staging directory, checks every file against its manifest and
+     * publishes it as a computed entry is published.
+     *
+     * @return the bytes downloaded, or -1 when the remote has no usable entry (a warning says why, but
+     *         for a plain miss)
+     */
+    private long restoreFromRemote(String key, String label) throws IOException {
+        Path staging = cache.newStaging(key);
+        Path archive = staging.resolveSibling(staging.getFileName() + ".tar");
+        try {
+            long downloaded = remote.download(key, archive);
+            if (downloaded < 0) {
+                return -1;
+            }
+            String problem;
+            try {
+                EntryArchive.read(archive, staging);
+                problem = StageCache.verify(staging, key);
+            } catch (IOException e) {
+                problem = e.getMessage();
+            }
+            if (problem != null) {
+                log.warn(label + ": " + remote.describe() + " holds a corrupt entry " + StageCache.shortKey(key) + " ("
+                        + problem + "); computing locally");
+                return -1;
+            }
+            cache.install(key, staging);
+            return downloaded;
+        } catch (RemoteCache.Failure e) {
+            log.warn(label + ": " + e.getMessage() + "; computing locally, remote cache off for the rest of this build");
+            return -1;
+        } finally {
+            Files2.deleteQuietly(staging);
+            Files2.deleteQuietly(archive);
+        }
+    }
+
+    /** Uploads the key's published entry; a failure is a warning, never the build's. */
+    private long pushToRemote(String key, String label) throws IOException {
+        Path archive = cache.root().resolve("tmp").resolve(key + "-upload-" + UUID.randomUUID() + ".tar");
+        try {
+            Files.createDirectories(archive.getParent());
+            EntryArchive.write(cache.entry(key), archive);
+            long uploaded = remote.upload(key, archive);
+            log.info(label + (uploaded > 0
+                    ? " computed; pushed to remote cache (" + CacheTally.size(uploaded) + ")"
+                    : " computed; the remote cache has it already"));
+            return uploaded;
+        } catch (RemoteCache.Failure e) {
+            log.warn(label + ": computed, but not pushed: " + e.getMessage() + "; no more pushes in this build");
+            return 0;
+        } finally {
+            Files2.deleteQuietly(archive);
         }
     }
 
@@ -143,9 +233,14 @@ public final class StageRunner {
         } catch (NoSuchFileException e) {
             return false;
         }
-        log.info(label + " up to date (cache " + StageCache.shortKey(key) + ")");
+        log.info(upToDate(label, key));
         writeToCache(() -> rememberLastRun(spec, description));
         return true;
+    }
+
+    private String upToDate(String label, String key) {
+        return label + (remote == null ? " up to date (cache " + StageCache.shortKey(key) + ")"
+                : " up to date (local), cache " + StageCache.shortKey(key));
     }
 
     private void runUncached(StageSpec spec, String key, StageWork work, String label, String why) throws Exception {
@@ -238,6 +333,7 @@ public final class StageRunner {
         record.put("name", result.name());
         record.put("key", result.key());
         record.put("hit", result.hit());
+        record.put("source", result.source().name().toLowerCase(Locale.ROOT));
         record.put("seconds", Double.parseDouble(String.format(Locale.ROOT, "%.3f", result.seconds())));
         record.put("params", spec.params());
         record.put("environment", spec.environment());

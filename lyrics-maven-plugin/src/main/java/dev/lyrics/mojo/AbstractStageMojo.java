@@ -1,17 +1,31 @@
 package dev.lyrics.mojo;
 
+import dev.lyrics.cache.CacheTally;
 import dev.lyrics.cache.CodeFingerprint;
+import dev.lyrics.cache.RemoteCache;
 import dev.lyrics.cache.StageIoException;
 import dev.lyrics.cache.StageRunner;
+import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.LyricsException;
 import dev.lyrics.core.Log;
 import java.io.File;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
+import org.apache.maven.settings.Server;
+import org.apache.maven.settings.Settings;
+import org.apache.maven.settings.building.SettingsProblem;
+import org.apache.maven.settings.crypto.DefaultSettingsDecryptionRequest;
+import org.apache.maven.settings.crypto.SettingsDecrypter;
+import org.apache.maven.settings.crypto.SettingsDecryptionResult;
+import org.eclipse.aether.SessionData;
 
 /**
  * The shape of every goal: skip check, then one call into the core through the stage runner,
@@ -41,6 +55,43 @@ public abstract class AbstractStageMojo extends AbstractMojo {
     @Parameter(property = "lyrics.cache.refresh", defaultValue = "false")
     boolean cacheRefresh;
 
+    /**
+     * A shared cache on an HTTP server (Nexus raw, Artifactory generic, nginx or Apache WebDAV): stages
+     * missing from the local cache are restored from it before they are computed. None by default.
+     */
+    @Parameter(property = "lyrics.cache.remote.url")
+    String cacheRemoteUrl;
+
+    /** Uploads every entry this build computes to the remote cache (for the CI job that publishes). */
+    @Parameter(property = "lyrics.cache.remote.push", defaultValue = "false")
+    boolean cacheRemotePush;
+
+    /** The id of a settings.xml &lt;server&gt; whose username and password (encrypted or not) the remote cache needs. */
+    @Parameter(property = "lyrics.cache.remote.serverId")
+    String cacheRemoteServerId;
+
+    /** Uploads under a temporary name and MOVEs it into place (WebDAV servers); else a PUT of the entry's own name. */
+    @Parameter(property = "lyrics.cache.remote.webdav", defaultValue = "false")
+    boolean cacheRemoteWebdav;
+
+    /** How long to wait for the remote cache to accept a connection. */
+    @Parameter(property = "lyrics.cache.remote.connectTimeoutSeconds", defaultValue = "5")
+    int cacheRemoteConnectTimeoutSeconds;
+
+    /** How long the remote cache may stay silent during a request before the build goes on without it. */
+    @Parameter(property = "lyrics.cache.remote.timeoutSeconds", defaultValue = "30")
+    int cacheRemoteTimeoutSeconds;
+
+    /** Maven's settings, for credentials: of the remote cache, of Genius. */
+    @Parameter(defaultValue = "${settings}", readonly = true)
+    Settings settings;
+
+    @Parameter(defaultValue = "${session}", readonly = true)
+    MavenSession session;
+
+    @Component
+    SettingsDecrypter settingsDecrypter;
+
     /** Where stages publish their outputs for the rest of the build. */
     @Parameter(property = OUTPUT_DIRECTORY, defaultValue = "${project.build.directory}/lyrics")
     File outputDirectory;
@@ -54,8 +105,13 @@ public abstract class AbstractStageMojo extends AbstractMojo {
         Log log = new MavenLog(getLog());
         StageRunner.Mode mode = cacheDisable ? StageRunner.Mode.DISABLED
                 : cacheRefresh ? StageRunner.Mode.REFRESH : StageRunner.Mode.NORMAL;
-        StageRunner runner = new StageRunner(cacheDir.toPath(), mode, CodeFingerprint.ofPlugin(),
-                outputDirectory.toPath().resolve("stages"), log);
+        StageRunner runner;
+        try {
+            runner = new StageRunner(cacheDir.toPath(), mode, CodeFingerprint.ofPlugin(),
+                    outputDirectory.toPath().resolve("stages"), log, remoteCache(log), tally(session));
+        } catch (ConfigException e) {
+            throw new MojoFailureException(e.getMessage(), e);
+        }
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         // DJL finds its engine and native libraries through the context class loader
@@ -74,6 +130,78 @@ public abstract class AbstractStageMojo extends AbstractMojo {
         } finally {
             thread.setContextClassLoader(previous);
         }
+    }
+
+    /**
+     * The build's one remote cache for this URL and server, kept in the session so that a server
+     * found dead by one goal is not tried again by the next; null when no URL is set.
+     */
+    private RemoteCache remoteCache(Log log) {
+        if (cacheRemoteUrl == null || cacheRemoteUrl.isBlank()) {
+            return null;
+        }
+        ConfigException.require(cacheRemoteConnectTimeoutSeconds >= 1, "lyrics.cache.remote.connectTimeoutSeconds",
+                cacheRemoteConnectTimeoutSeconds, "must be at least 1");
+        ConfigException.require(cacheRemoteTimeoutSeconds >= 1, "lyrics.cache.remote.timeoutSeconds",
+                cacheRemoteTimeoutSeconds, "must be at least 1");
+        java.net.URI url = RemoteCache.Config.parseUrl("lyrics.cache.remote.url", cacheRemoteUrl);
+        String serverId = cacheRemoteServerId == null || cacheRemoteServerId.isBlank() ? null : cacheRemoteServerId.trim();
+        String sessionKey = RemoteCache.class.getName() + " " + url + " " + serverId + " " + cacheRemotePush + " "
+                + cacheRemoteWebdav + " " + cacheRemoteConnectTimeoutSeconds + " " + cacheRemoteTimeoutSeconds;
+        return sessionScoped(session, sessionKey, RemoteCache.class, () -> {
+            String username = null;
+            String password = null;
+            if (serverId != null) {
+                Server server = decryptedServer(serverId);
+                if (server == null) {
+                    log.warn("lyrics.cache.remote.serverId names " + serverId + ", which is no <server> of settings.xml:"
+                            + " the remote cache is asked without credentials");
+                } else {
+                    username = server.getUsername();
+                    password = server.getPassword();
+                }
+            }
+            return new RemoteCache(new RemoteCache.Config(url, cacheRemotePush, cacheRemoteWebdav, serverId, username,
+                    password, Duration.ofSeconds(cacheRemoteConnectTimeoutSeconds), Duration.ofSeconds(cacheRemoteTimeoutSeconds)));
+        });
+    }
+
+    /** How this build's stages were answered, counted across its goals; see lyrics:cache-stats. */
+    static CacheTally tally(MavenSession session) {
+        return sessionScoped(session, CacheTally.class.getName(), CacheTally.class, CacheTally::new);
+    }
+
+    /** One object per build (Maven session) and key, made on first use; a fresh one without a session (tests). */
+    private static <T> T sessionScoped(MavenSession session, String key, Class<T> type, Supplier<T> make) {
+        if (session == null || session.getRepositorySession() == null) {
+            return make.get();
+        }
+        SessionData data = session.getRepositorySession().getData();
+        synchronized (data) {
+            Object existing = data.get(key);
+            if (type.isInstance(existing)) {
+                return type.cast(existing);
+            }
+            T made = make.get();
+            data.set(key, made);
+            return made;
+        }
+    }
+
+    /**
+     * settings.xml's server {@code id} with its password decrypted as Maven decrypts it (settings-security.xml),
+     * or null if there is none. Decryption problems are reported without the secret.
+     */
+    protected Server decryptedServer(String id) {
+        Server server = settings == null ? null : settings.getServer(id);
+        if (server == null) {
+            return null;
+        }
+        SettingsDecryptionResult result = settingsDecrypter.decrypt(new DefaultSettingsDecryptionRequest(server));
+        for (SettingsProblem problem : result.getProblems()) {
+            getLog().warn("settings.xml <server> " + id + ": " + problem.getMessage());
+        }
+        return result.getServer();
     }
 
     /** The goal's name, as in "lyrics:&lt;goal&gt;". */

@@ -20,14 +20,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.apache.maven.plugins.annotations.Component;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.settings.Server;
-import org.apache.maven.settings.Settings;
-import org.apache.maven.settings.crypto.DefaultSettingsDecryptionRequest;
-import org.apache.maven.settings.crypto.SettingsDecrypter;
 
 /**
  * Collects the songs of the experiment into songs.jsonl, from the embedded corpus or from Genius.
@@ -99,13 +95,6 @@ public class ScrapeMojo extends AbstractStageMojo {
     @Parameter(property = "lyrics.genius.pageStore")
     File pageStore;
 
-    /** Maven's settings: a &lt;server&gt; with id "genius" may hold the API token as its password. */
-    @Parameter(defaultValue = "${settings}", readonly = true)
-    Settings settings;
-
-    @Component
-    SettingsDecrypter settingsDecrypter;
-
     @Override
     protected String goal() {
         return "scrape";
@@ -173,11 +162,8 @@ public class ScrapeMojo extends AbstractStageMojo {
 
     /** The password of settings.xml's server "genius", decrypted if it is encrypted; null if there is none. */
     private String settingsPassword() {
-        Server server = settings == null ? null : settings.getServer(GeniusToken.SERVER_ID);
-        if (server == null) {
-            return null;
-        }
-        return settingsDecrypter.decrypt(new DefaultSettingsDecryptionRequest(server)).getServer().getPassword();
+        Server server = decryptedServer(GeniusToken.SERVER_ID);
+        return server == null ? null : server.getPassword();
     }
 
     private static URI httpUrl(String property, String value) {
