@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.core.CapturingLog;
 import dev.lyrics.core.ConfigException;
+import dev.lyrics.core.Log;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -198,6 +199,24 @@ class RemoteCacheTest {
     void somethingThatIsNoArchiveIsCaughtAndComputedLocally() throws Exception {
         machineBWith(s -> s.tamper = bytes -> "<html>proxy login</html>".getBytes(StandardCharsets.UTF_8), remote(false));
         assertTrue(warnings().get(0).contains("holds a corrupt entry"), warnings().get(0));
+    }
+
+    @Test
+    void anIntactEntryStoredUnderAnotherKeysNameIsRefused() throws Exception {
+        StageResult a = build("a", remote(true));
+        String storedPath = store.files.keySet().stream().filter(p -> p.endsWith(a.key() + ".tar")).findFirst().orElseThrow();
+        String otherKey = new StageRunner(dir.resolve("probe/cache"), StageRunner.Mode.NORMAL, "code-1", null, Log.SILENT)
+                .run(spec("probe", 16), context -> Files.writeString(context.outputDir().resolve("result.txt"), "probe")).key();
+        store.files.put(storedPath.replace(a.key(), otherKey), store.files.get(storedPath));
+        log.lines.clear();
+
+        StageResult b = runner("b", remote(false), null).run(spec("b", 16), work);
+
+        assertEquals(StageResult.Source.COMPUTED, b.source());
+        assertEquals(otherKey, b.key());
+        assertEquals("r=16", Files.readString(b.outputDir().resolve("result.txt")), "A's r=32 outputs must not be served as r=16's");
+        assertEquals(1, warnings().size(), log.text());
+        assertTrue(warnings().get(0).contains("is that of another entry (" + a.shortKey() + ")"), warnings().get(0));
     }
 
     @Test
