@@ -83,6 +83,7 @@ public final class StudyModelLoader implements ModelLoader {
         LlamaModel model = null;
         HfTokenizer tokenizer = null;
         try {
+            Torch.requireVisible(device, "lyrics.device");
             if (planGoal != null) {
                 planOrFail(modelDir);
             }

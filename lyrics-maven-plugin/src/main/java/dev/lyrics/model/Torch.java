@@ -71,19 +71,27 @@ public final class Torch {
         return environment;
     }
 
-    /** auto (a GPU when there is one), cpu or gpu; the property names the parameter for errors. */
+    /**
+     * auto (a GPU when there is one), cpu or gpu; the property names the parameter for errors. gpu is
+     * taken as asked even where no CUDA device is visible, so that a machine without one computes the
+     * same stage keys as the GPU machine and can restore what it trained from a shared cache; the
+     * first stage that must run there fails through {@link #requireVisible}.
+     */
     public static Device device(String name, String property) {
         Engine engine = engine();
         return switch (name) {
             case "auto" -> engine.getGpuCount() > 0 ? Device.gpu() : Device.cpu();
             case "cpu" -> Device.cpu();
-            case "gpu" -> {
-                ConfigException.require(engine.getGpuCount() > 0, property, name,
-                        "no CUDA device is visible to libtorch (run with -Pgpu on a GPU machine, or use auto/cpu)");
-                yield Device.gpu();
-            }
+            case "gpu" -> Device.gpu();
             default -> throw ConfigException.of(property, name, "must be auto, cpu or gpu");
         };
+    }
+
+    /** Fails, naming the property, when a stage must run on a GPU that libtorch does not see. */
+    public static void requireVisible(Device device, String property) {
+        ConfigException.require(!device.isGpu() || engine().getGpuCount() > 0, property, "gpu",
+                "no CUDA device is visible to libtorch, and this stage is not in the cache (run it with -Pgpu on a GPU"
+                        + " machine, restore it from a shared cache, or use auto/cpu)");
     }
 
     /** float32 or float16 (half precision is for GPUs: libtorch's CPU kernels are slow or missing in it). */

@@ -14,6 +14,7 @@ import dev.lyrics.model.HfCheckpoint;
 import dev.lyrics.model.LlamaConfig;
 import dev.lyrics.model.LlamaModel;
 import dev.lyrics.model.MemoryPlan;
+import dev.lyrics.model.Torch;
 import dev.lyrics.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -60,6 +61,7 @@ public final class LoraFinetune {
     }
 
     public static void run(Request request, StageContext context) throws IOException {
+        Torch.requireVisible(request.device(), "lyrics.device");
         Log log = context.log();
         LoraTrainer.Settings settings = request.settings();
         List<AlpacaRecord> records = AlpacaRecord.readAll(request.trainFile(), "lyrics.finetune.preprocessDirectory");

@@ -82,6 +82,7 @@ public final class Pretrainer {
 
     /** Splits the corpus, trains tokenizer and model, and writes the model directory into outputDir. */
     public Result run(Path corpus, Path outputDir, String rebuildCommand) throws IOException {
+        Torch.requireVisible(device, "lyrics.device");
         long start = System.nanoTime();
         Corpus text = Corpus.read(corpus, settings.validationFraction());
         log.info(String.format(Locale.ROOT, "lyrics:pretrain corpus %s: %d documents, %d train lines, %d held-out lines",

@@ -3,6 +3,8 @@ package dev.lyrics.model;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
@@ -27,5 +29,15 @@ class TorchTest {
         assertEquals(DataType.FLOAT16, Torch.dtype("float16", "lyrics.dtype"));
         ConfigException e = assertThrows(ConfigException.class, () -> Torch.dtype("bf16", "lyrics.dtype"));
         assertEquals(true, e.getMessage().contains("-Dlyrics.dtype"));
+    }
+
+    @Test
+    void gpuIsTakenAsAskedAndRefusedOnlyWhenAStageMustRunWithoutOne() {
+        assumeTrue(Torch.engine().getGpuCount() == 0, "checks a machine without a CUDA device");
+        Device gpu = Torch.device("gpu", "lyrics.device");
+        assertTrue(gpu.isGpu(), "the key of a CPU machine must be the GPU machine's, to restore what it trained");
+        ConfigException e = assertThrows(ConfigException.class, () -> Torch.requireVisible(gpu, "lyrics.device"));
+        assertTrue(e.getMessage().contains("-Dlyrics.device") && e.getMessage().contains("no CUDA device"), e.getMessage());
+        Torch.requireVisible(Device.cpu(), "lyrics.device");
     }
 }

@@ -2,9 +2,11 @@ package dev.lyrics.mojo;
 
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.model.LlamaConfig;
+import dev.lyrics.model.Torch;
 import dev.lyrics.train.TinyBase;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -97,6 +99,12 @@ class FinetuneMojoLoraTest {
         assertFailsNaming(m -> m.device = "tpu", "lyrics.device");
         assertFailsNaming(m -> m.dtype = "bfloat16", "lyrics.dtype");
         assertFailsNaming(m -> m.gradientCheckpointing = "yes", "lyrics.finetune.gradientCheckpointing", "auto, true or false");
+    }
+
+    @Test
+    void aGpuThatIsNotThereFailsTheStageThatMustRunNamingTheDevice() throws IOException {
+        assumeTrue(Torch.engine().getGpuCount() == 0, "checks a machine without a CUDA device");
+        assertFailsNaming(m -> m.device = "gpu", "lyrics.device", "no CUDA device", "not in the cache");
     }
 
     @Test
