@@ -23,13 +23,15 @@ public enum Metric {
             "exp(sum of NLL / number of scored units) over the units ending after the response start",
             Scored.RESPONSE, Scored.LYRICS),
     /** lm-evaluation-harness's bits_per_byte: comparable across tokenisers. */
-    BITS_PER_BYTE("bits_per_byte", ScoreTally::responseNll, ScoreTally::responseBytes, "bytes", true,
-            "sum of NLL of the response units / (ln 2 x UTF-8 bytes of the lyrics) (lm-evaluation-harness)",
-            Scored.RESPONSE, Scored.LYRICS),
+    BITS_PER_BYTE("bits_per_byte", ScoreTally::lyricsNll, ScoreTally::responseBytes, "bytes", true,
+            "sum of NLL of the units of the lyrics / (ln 2 x UTF-8 bytes of the lyrics) (lm-evaluation-harness's rolling"
+                    + " log-likelihood: numerator and denominator over the same text, no end-of-song unit)",
+            Scored.LYRICS_TOKENS, Scored.LYRICS_UNITS),
     /** lm-evaluation-harness's word_perplexity: comparable across tokenisers. */
-    WORD_PERPLEXITY("word_perplexity", ScoreTally::responseNll, ScoreTally::responseWords, "words", false,
-            "exp(sum of NLL of the response units / whitespace-separated words of the lyrics) (lm-evaluation-harness)",
-            Scored.RESPONSE, Scored.LYRICS);
+    WORD_PERPLEXITY("word_perplexity", ScoreTally::lyricsNll, ScoreTally::responseWords, "words", false,
+            "exp(sum of NLL of the units of the lyrics / whitespace-separated words of the lyrics) (lm-evaluation-harness's"
+                    + " rolling log-likelihood: numerator and denominator over the same text, no end-of-song unit)",
+            Scored.LYRICS_TOKENS, Scored.LYRICS_UNITS);
 
     /** What each family of models scores for a metric. */
     private static final class Scored {
@@ -39,6 +41,8 @@ public enum Metric {
         static final String RESPONSE = "the tokens of the response (the lyrics, and the end of sequence after them when the"
                 + " model scores one); the template masked";
         static final String LYRICS = "the units after \"<|song_start|>\\n\": the lyrics and the closing \"\\n<|song_end|>\\n\"";
+        static final String LYRICS_TOKENS = "the tokens that end inside the lyrics; the end of sequence after them left out";
+        static final String LYRICS_UNITS = "the units of the lyrics; the closing \"\\n<|song_end|>\\n\" left out";
     }
 
     private final String key;

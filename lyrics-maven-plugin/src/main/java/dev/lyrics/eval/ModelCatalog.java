@@ -46,6 +46,15 @@ public final class ModelCatalog {
      *                          model; "none" or no entry for none
      */
     public List<ModelUnderTest> discover(Path baseModel, String finetuneStage, List<String> recurrentStages) throws IOException {
+        return discover(baseModel, finetuneStage, List.of(0L), recurrentStages);
+    }
+
+    /**
+     * As {@link #discover(Path, String, List)}, with one fine-tuned model per seed: "finetuned" from
+     * {@code finetuneStage}, then one more per further seed (see {@link FinetuneSeeds}).
+     */
+    public List<ModelUnderTest> discover(Path baseModel, String finetuneStage, List<Long> seeds, List<String> recurrentStages)
+            throws IOException {
         if (!Files.isRegularFile(baseModel.resolve("config.json"))) {
             throw InputException.at(baseModel, "no config.json: not a Hugging Face model directory;"
                     + " set <baseModel> or -Dlyrics.baseModel");
@@ -53,10 +62,14 @@ public final class ModelCatalog {
         List<ModelUnderTest> models = new ArrayList<>();
         models.add(new ModelUnderTest(PerplexityResults.BASE, ModelFamily.TRANSFORMER, baseModel, null, null, null));
         if (!isNone(finetuneStage)) {
-            Path adapter = stagesRoot.resolve(finetuneStage);
-            require(adapter, ADAPTER_WEIGHTS, "run lyrics:finetune before lyrics:" + goal + ", or set <finetuneStage> to " + NONE);
-            models.add(new ModelUnderTest(PerplexityResults.FINETUNED, ModelFamily.TRANSFORMER, baseModel, adapter,
-                    finetuneStage, stageKey(finetuneStage)));
+            for (int i = 0; i < seeds.size(); i++) {
+                String stage = FinetuneSeeds.stage(finetuneStage.strip(), seeds, i);
+                Path adapter = stagesRoot.resolve(stage);
+                require(adapter, ADAPTER_WEIGHTS, "run lyrics:finetune before lyrics:" + goal
+                        + (seeds.size() > 1 ? " (with the same " + FinetuneSeeds.PROPERTY + ")" : "") + ", or set <finetuneStage> to " + NONE);
+                models.add(new ModelUnderTest(FinetuneSeeds.model(seeds, i), ModelFamily.TRANSFORMER, baseModel, adapter,
+                        stage, stageKey(stage)));
+            }
         }
         for (String stage : recurrentStageNames(recurrentStages)) {
             Path dir = stagesRoot.resolve(stage);

@@ -36,6 +36,7 @@ public record ModelResult(ModelUnderTest model, String unit, SlidingWindow windo
         counts.put("windows", tally.windows());
         counts.put("units", tally.units());
         counts.put("response_units", tally.responseUnits());
+        counts.put("lyrics_units", tally.lyricsUnits());
         counts.put("response_bytes", tally.responseBytes());
         counts.put("response_words", tally.responseWords());
         json.put("counts", counts);
@@ -43,8 +44,8 @@ public record ModelResult(ModelUnderTest model, String unit, SlidingWindow windo
         for (Metric metric : Metric.values()) {
             Map<String, Object> figure = new TreeMap<>();
             double value = metric.value(tally);
-            figure.put("value", Double.isFinite(value) ? value : null);
-            figure.put("nll", metric.nll(tally));
+            figure.put("value", PerplexityResults.jsonNumber(value));
+            figure.put("nll", PerplexityResults.jsonNumber(metric.nll(tally)));
             figure.put("count", metric.count(tally));
             figure.put("averaged_over", metric.averagedOver());
             figure.put("scored_text", metric.scoredText(model.family()));

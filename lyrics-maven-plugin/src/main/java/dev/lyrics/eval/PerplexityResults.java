@@ -6,14 +6,24 @@ import dev.lyrics.core.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.stream.IntStream;
 
-/** Every model's figures on the test split, and their two forms: perplexity.json and a Markdown table. */
-public record PerplexityResults(List<ModelResult> models, String template) {
+/**
+ * Every model's figures on the test split, and their two forms: perplexity.json and a Markdown table.
+ *
+ * @param models every model scored, base first
+ * @param template the Alpaca template the transformers read
+ * @param seeds  the fine-tune's seeds (lyrics.finetune.seeds): the models {@link FinetuneSeeds#model} names
+ *               are one fine-tune per seed, and the gate checks their mean as "finetuned"
+ */
+public record PerplexityResults(List<ModelResult> models, String template, List<Long> seeds) {
     /** The names the study's comparison uses. */
     public static final String BASE = "base";
     public static final String FINETUNED = "finetuned";
@@ -22,8 +32,67 @@ public record PerplexityResults(List<ModelResult> models, String template) {
 
     public PerplexityResults {
         models = List.copyOf(models);
+        seeds = List.copyOf(seeds);
     }
 
+    /** The same results, the fine-tune having been trained once per seed. */
+    public PerplexityResults withSeeds(List<Long> fineTuneSeeds) {
+        return new PerplexityResults(models, template, fineTuneSeeds);
+    }
+
+    /** Results of a build with one fine-tune (or none). */
+    public PerplexityResults(List<ModelResult> models, String template) {
+        this(models, template, List.of());
+    }
+
+    /**
+     * A figure as perplexity.json holds it: the number, or for NaN and the infinities their name as
+     * a string, so that a non-finite figure is read back as itself, never as an absent one.
+     */
+    static Object jsonNumber(double value) {
+        return Double.isFinite(value) ? (Object) value : Double.toString(value);
+    }
+
+    /** One metric over the seeds' fine-tunes: each seed's figure, their mean and sample standard deviation. */
+    public record Spread(List<Double> values, double mean, double std) {
+        static Spread of(List<Double> values) {
+            double mean = 0;
+            for (double v : values) {
+                mean += v;
+            }
+            mean /= values.size();
+            double squares = 0;
+            for (double v : values) {
+                squares += (v - mean) * (v - mean);
+            }
+            return new Spread(List.copyOf(values), mean, values.size() < 2 ? Double.NaN : Math.sqrt(squares / (values.size() - 1)));
+        }
+
+        /** How many of these standard deviations a relative tolerance on the mean is; NaN with one seed. */
+        public double sigmas(double tolerance) {
+            return tolerance * mean / std;
+        }
+    }
+
+    /** metric -> spread over the seeds, or empty when fewer than all seeds' fine-tunes were scored. */
+    public SortedMap<String, Spread> seedSpread() {
+        SortedMap<String, Spread> spread = new TreeMap<>();
+        List<ModelResult> runs = new ArrayList<>();
+        for (int i = 0; i < seeds.size(); i++) {
+            ModelResult run = find(FinetuneSeeds.model(seeds, i));
+            if (run == null) {
+                return spread;
+            }
+            runs.add(run);
+        }
+        if (runs.isEmpty()) {
+            return spread;
+        }
+        for (Metric metric : Metric.values()) {
+            spread.put(metric.key(), Spread.of(runs.stream().map(r -> r.value(metric)).toList()));
+        }
+        return spread;
+    }
     /** How much lower {@code after} is than {@code before}, as a fraction of before. */
     public static double relativeImprovement(double before, double after) {
         return (before - after) / before;
@@ -41,28 +110,84 @@ public record PerplexityResults(List<ModelResult> models, String template) {
         Map<String, Object> json = new TreeMap<>();
         json.put("definitions", definitions);
         json.put("models", byModel);
+        SortedMap<String, Spread> spread = seedSpread();
+        if (!spread.isEmpty()) {
+            Map<String, Object> metrics = new TreeMap<>();
+            spread.forEach((metric, s) -> {
+                Map<String, Object> figure = new TreeMap<>();
+                figure.put("values", s.values().stream().map(PerplexityResults::jsonNumber).toList());
+                figure.put("mean", jsonNumber(s.mean()));
+                figure.put("std", jsonNumber(s.std()));
+                metrics.put(metric, figure);
+            });
+            Map<String, Object> seedsJson = new TreeMap<>();
+            seedsJson.put("seeds", seeds);
+            seedsJson.put("models", IntStream.range(0, seeds.size()).mapToObj(i -> FinetuneSeeds.model(seeds, i)).toList());
+            seedsJson.put("metrics", metrics);
+            seedsJson.put("gated_as", FINETUNED + ": the mean over the seeds");
+            json.put("finetuned_seeds", seedsJson);
+        }
         json.put("template", template);
         return json;
     }
 
-    /** model -> metric -> value, from a perplexity.json; metrics without a value are left out. */
+    /**
+     * The figures the gate checks, model -> metric -> value, from a perplexity.json: every metric of
+     * every model, a non-finite figure as NaN or an infinity (a missing value reads as NaN: it
+     * cannot pass). With several seeds, "finetuned" is their mean and the seeds' own models are left out.
+     */
     public static SortedMap<String, SortedMap<String, Double>> readValues(Path file) throws IOException {
-        JsonNode models = Json.MAPPER.readTree(file.toFile()).path("models");
+        JsonNode root = Json.MAPPER.readTree(file.toFile());
+        JsonNode models = root.path("models");
         if (!models.isObject()) {
             throw InputException.at(file, "no \"models\" object");
         }
+        JsonNode seeds = root.path("finetuned_seeds");
+        Set<String> seedRuns = new HashSet<>();
+        seeds.path("models").forEach(name -> seedRuns.add(name.asText()));
         SortedMap<String, SortedMap<String, Double>> values = new TreeMap<>();
         models.fields().forEachRemaining(model -> {
+            if (seedRuns.contains(model.getKey())) {
+                return;
+            }
             SortedMap<String, Double> metrics = new TreeMap<>();
-            model.getValue().path("metrics").fields().forEachRemaining(metric -> {
-                JsonNode value = metric.getValue().path("value");
-                if (value.isNumber()) {
-                    metrics.put(metric.getKey(), value.doubleValue());
-                }
-            });
+            model.getValue().path("metrics").fields().forEachRemaining(
+                    metric -> metrics.put(metric.getKey(), readNumber(metric.getValue().path("value"))));
             values.put(model.getKey(), metrics);
         });
+        if (!seedRuns.isEmpty()) {
+            SortedMap<String, Double> means = new TreeMap<>();
+            seeds.path("metrics").fields().forEachRemaining(
+                    metric -> means.put(metric.getKey(), readNumber(metric.getValue().path("mean"))));
+            values.put(FINETUNED, means);
+        }
         return values;
+    }
+
+    /** metric -> spread of the seeds' fine-tunes, from a perplexity.json; empty with one seed or none. */
+    public static SortedMap<String, Spread> readSeedSpread(Path file) throws IOException {
+        SortedMap<String, Spread> spread = new TreeMap<>();
+        Json.MAPPER.readTree(file.toFile()).path("finetuned_seeds").path("metrics").fields().forEachRemaining(metric -> {
+            List<Double> values = new ArrayList<>();
+            metric.getValue().path("values").forEach(v -> values.add(readNumber(v)));
+            spread.put(metric.getKey(), new Spread(values, readNumber(metric.getValue().path("mean")),
+                    readNumber(metric.getValue().path("std"))));
+        });
+        return spread;
+    }
+
+    private static double readNumber(JsonNode value) {
+        if (value.isNumber()) {
+            return value.doubleValue();
+        }
+        if (value.isTextual()) {
+            try {
+                return Double.parseDouble(value.asText());
+            } catch (NumberFormatException e) {
+                return Double.NaN;
+            }
+        }
+        return Double.NaN;
     }
 
     /** The study's table: one row per model, every metric, and the fine-tuned model's gain over the base. */
@@ -85,6 +210,19 @@ public record PerplexityResults(List<ModelResult> models, String template) {
         if (!gains.isEmpty()) {
             md.append('\n').append(FINETUNED).append(" vs ").append(BASE).append(": ")
                     .append(String.join("; ", gains)).append(".\n");
+        }
+        SortedMap<String, Spread> spread = seedSpread();
+        if (seeds.size() > 1 && !spread.isEmpty()) {
+            md.append('\n').append(FINETUNED).append(" over ").append(seeds.size()).append(" seeds ").append(seeds)
+                    .append(" (the gate checks the mean):\n\n| metric | per seed | mean | std | std / mean |\n|---|---|--:|--:|--:|\n");
+            for (Metric metric : Metric.values()) {
+                Spread s = spread.get(metric.key());
+                md.append("| ").append(metric.key()).append(" | ")
+                        .append(String.join(", ", s.values().stream().map(v -> format(metric, v)).toList()))
+                        .append(" | ").append(format(metric, s.mean())).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.4f", s.std())).append(" | ")
+                        .append(String.format(Locale.ROOT, "%.2f%%", 100 * s.std() / s.mean())).append(" |\n");
+            }
         }
         md.append('\n').append(STUDY_LINE).append('\n');
         return md.toString();

@@ -6,7 +6,9 @@ import java.util.Optional;
 /**
  * Sums over a test set of what the metrics need: negative log-likelihoods (nats) and the counts
  * they are averaged over. A text's "response units" are those ending after its response start
- * (the units that predict the lyrics and what closes them), as {@link ScoredText#nllFrom} counts.
+ * (the units that predict the lyrics and what closes them), as {@link ScoredText#nllFrom} counts;
+ * its "lyrics units" are those ending inside the lyrics, as {@link ScoredText#nllWithin} counts:
+ * the text the bytes and words of bits per byte and word perplexity are counted in.
  */
 public final class ScoreTally {
     private long texts;
@@ -16,6 +18,8 @@ public final class ScoreTally {
     private double windowMeanNllSum;
     private long responseUnits;
     private double responseNll;
+    private long lyricsUnits;
+    private double lyricsNll;
     private long responseBytes;
     private long responseWords;
 
@@ -45,6 +49,8 @@ public final class ScoreTally {
         }
         responseUnits += scored.countFrom(text.responseStart());
         responseNll += scored.nllFrom(text.responseStart());
+        lyricsUnits += scored.countWithin(text.responseStart(), text.responseEnd());
+        lyricsNll += scored.nllWithin(text.responseStart(), text.responseEnd());
         responseBytes += text.responseBytes();
         responseWords += text.responseWords();
     }
@@ -75,6 +81,15 @@ public final class ScoreTally {
 
     public double responseNll() {
         return responseNll;
+    }
+
+    /** Units of the lyrics themselves: the response units without the end-of-song prediction. */
+    public long lyricsUnits() {
+        return lyricsUnits;
+    }
+
+    public double lyricsNll() {
+        return lyricsNll;
     }
 
     public long responseBytes() {

@@ -8,6 +8,7 @@ import dev.lyrics.core.InputException;
 import dev.lyrics.model.LlamaModel;
 import dev.lyrics.model.SafetensorsFile;
 import dev.lyrics.model.SafetensorsWriter;
+import dev.lyrics.model.Torch;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -55,20 +56,10 @@ public final class LoraModel implements AutoCloseable {
             for (int i = 0; i < a.length; i++) {
                 a[i] = (float) random.nextDouble(-bound, bound);
             }
-            model.attach(entry.getKey(), model.owned(a, new Shape(config.r(), in)),
+            model.attach(entry.getKey(), Torch.owned(model.manager, a, new Shape(config.r(), in)),
                     model.manager.zeros(new Shape(out, config.r()), DataType.FLOAT32));
         }
         return model;
-    }
-
-    /**
-     * An array in libtorch's own memory. DJL's create(float[]) leaves the values in a Java direct
-     * buffer, which counts against the JVM's direct-memory limit (84M adapter parameters for Mistral).
-     */
-    private NDArray owned(float[] values, Shape shape) {
-        try (NDArray wrapped = manager.create(values, shape)) {
-            return wrapped.duplicate();
-        }
     }
 
     /** Base plus a saved peft adapter directory (adapter_config.json, adapter_model.safetensors). */

@@ -3,6 +3,7 @@ package dev.lyrics.model;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
@@ -49,6 +50,19 @@ public final class Torch {
 
     public static Engine engine() {
         return engine(0);
+    }
+
+    /**
+     * An array in libtorch's own memory, 64-byte aligned. DJL's create(float[]) leaves the values in
+     * a Java direct buffer, wherever malloc put it; a weight trained or scored there gives results
+     * that depend on that address (vectorised kernels handle the unaligned head and tail apart, in
+     * another summation order), so two runs of the same build can differ in the last bits. It also
+     * counts against the JVM's direct-memory limit (84M adapter parameters for Mistral).
+     */
+    public static NDArray owned(NDManager manager, float[] values, Shape shape) {
+        try (NDArray wrapped = manager.create(values, shape)) {
+            return wrapped.duplicate();
+        }
     }
 
     /** Engine, device and dtype as a model stage's cache key records them. */

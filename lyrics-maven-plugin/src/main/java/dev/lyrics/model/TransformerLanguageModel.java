@@ -19,8 +19,9 @@ import java.util.Optional;
  * <p>A text is scored as a whole training example reads it: BOS, its tokens, EOS. Fine-tuning
  * appends EOS after every Alpaca response (train.TrainingExample), as the study's script did
  * (its texts ended with EOS_TOKEN), so the model learnt where a song ends and perplexity counts
- * that prediction too; the EOS entry of a {@link ScoredText} ends at the text's length, so it is
- * part of the response. Texts longer than the context are cut by {@link SlidingWindow}, every
+ * that prediction too; the EOS entry of a {@link ScoredText} ends one past the text's length: it
+ * is part of the response (response perplexity) but no char of the lyrics (bits per byte, word
+ * perplexity). Texts longer than the context are cut by {@link SlidingWindow}, every
  * token scored exactly once.
  */
 public final class TransformerLanguageModel implements LanguageModel {
@@ -93,7 +94,7 @@ public final class TransformerLanguageModel implements LanguageModel {
             HfTokenizer.Encoded encoded = tokenizer.encode(texts.get(i));
             long[] sequence = framed(encoded.ids(), true);
             int[] ends = Arrays.copyOf(encoded.charEnds(), encoded.ids().length + 1);
-            ends[ends.length - 1] = texts.get(i).length();
+            ends[ends.length - 1] = texts.get(i).length() + 1;
             sequences.add(sequence);
             unitEnds.add(ends);
             for (SlidingWindow.Window w : window.plan(sequence.length)) {

@@ -8,6 +8,7 @@ import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Log;
 import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.dataset.SongText;
+import dev.lyrics.eval.FinetuneSeeds;
 import dev.lyrics.lora.LoraConfig;
 import dev.lyrics.rnn.RecurrentConfig;
 import dev.lyrics.rnn.RecurrentTrainer;
@@ -120,9 +121,13 @@ public class FinetuneMojo extends AbstractModelMojo {
     @Parameter(property = "lyrics.finetune.gradientAccumulation", defaultValue = "8")
     int gradientAccumulation;
 
-    /** Seed of the adapters' initialisation, the data order and dropout. */
-    @Parameter(property = "lyrics.finetune.seed", defaultValue = "3407")
-    long seed;
+    /**
+     * Seeds of the adapters' initialisation, the data order and dropout: one fine-tune per seed,
+     * each its own cached stage ("finetune", then "finetune-seed-&lt;seed&gt;"), so lyrics:perplexity can
+     * measure training noise (comma-separated with -D).
+     */
+    @Parameter(property = FinetuneSeeds.PROPERTY, defaultValue = "3407")
+    List<Long> seeds;
 
     /** Longest training sequence in tokens; longer examples are cut (no packing). */
     @Parameter(property = "lyrics.finetune.maxSeqLength", defaultValue = "2048")
@@ -168,12 +173,13 @@ public class FinetuneMojo extends AbstractModelMojo {
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
         // every setting of every model is checked before any model trains
-        LoraStage lora = skipLora ? null : loraStage();
+        List<LoraStage> lora = skipLora ? List.of() : loraStages();
         List<RecurrentConfig> recurrent = skipRecurrent ? List.of() : checkedRecurrentModels();
-        if (lora == null) {
+        if (skipLora) {
             log.info("lyrics:finetune LoRA fine-tune skipped");
-        } else {
-            runner.run(lora.spec(), context -> LoraFinetune.run(lora.request(), context));
+        }
+        for (LoraStage stage : lora) {
+            runner.run(stage.spec(), context -> LoraFinetune.run(stage.request(), context));
         }
         if (skipRecurrent) {
             log.info("lyrics:finetune recurrent models skipped");
@@ -185,17 +191,26 @@ public class FinetuneMojo extends AbstractModelMojo {
     /** The LoRA fine-tune's cache spec and the request its work runs. */
     private record LoraStage(StageSpec spec, LoraFinetune.Request request) {}
 
-    /** Checks every LoRA parameter and the inputs, and builds the fine-tune stage. */
-    private LoraStage loraStage() throws IOException {
+    /** Checks every LoRA parameter and the inputs, and builds one fine-tune stage per seed. */
+    private List<LoraStage> loraStages() throws IOException {
+        List<Long> checked = FinetuneSeeds.check(seeds);
+        List<LoraStage> stages = new ArrayList<>();
+        for (int i = 0; i < checked.size(); i++) {
+            stages.add(loraStage(FinetuneSeeds.stage(LORA_STAGE, checked, i), checked.get(i)));
+        }
+        return stages;
+    }
+
+    private LoraStage loraStage(String stageName, long seed) throws IOException {
         Device resolvedDevice = device();
         DataType resolvedDtype = dtype();
-        LoraTrainer.Settings settings = loraSettings(gradientCheckpointing(resolvedDevice)).validate(LoraFinetune.PREFIX);
+        LoraTrainer.Settings settings = loraSettings(seed, gradientCheckpointing(resolvedDevice)).validate(LoraFinetune.PREFIX);
         PromptTemplate template = promptTemplate(promptTemplate);
         Path trainFile = preprocessDirectory.toPath().resolve("train.json");
         requireInput(trainFile);
         LoraFinetune.checkBaseModel(baseModel.toPath(), "lyrics.baseModel");
 
-        StageSpec.Builder spec = StageSpec.builder("finetune", LORA_STAGE, stageDir(LORA_STAGE))
+        StageSpec.Builder spec = StageSpec.builder("finetune", stageName, stageDir(stageName))
                 .input("train.json", trainFile)
                 .input("baseModel", baseModel.toPath())
                 .param("promptTemplate", template.template())
@@ -224,7 +239,7 @@ public class FinetuneMojo extends AbstractModelMojo {
                 resolvedDevice, resolvedDtype));
     }
 
-    LoraTrainer.Settings loraSettings(boolean resolvedCheckpointing) {
+    LoraTrainer.Settings loraSettings(long seed, boolean resolvedCheckpointing) {
         LoraConfig lora = new LoraConfig(r, alpha, dropout, targetModules == null ? List.of() : targetModules, useRslora);
         return new LoraTrainer.Settings(lora, learningRate, weightDecay, warmupSteps, epochs, batchSize,
                 gradientAccumulation, seed, maxSeqLength, maxGradNorm, trainOnResponsesOnly, checkpointSteps, adamBeta1,

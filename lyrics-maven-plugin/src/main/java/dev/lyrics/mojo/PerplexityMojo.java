@@ -7,11 +7,11 @@ import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Files2;
 import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
-import dev.lyrics.dataset.AlpacaRecord;
 import dev.lyrics.dataset.PromptTemplate;
-import dev.lyrics.dataset.SongText;
+import dev.lyrics.eval.FinetuneSeeds;
 import dev.lyrics.eval.GateCheck;
 import dev.lyrics.eval.JUnitReport;
+import dev.lyrics.eval.ModelCatalog;
 import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.eval.ModelUnderTest;
 import dev.lyrics.eval.PerplexityEvaluator;
@@ -53,7 +53,7 @@ public class PerplexityMojo extends AbstractEvaluationMojo {
     @Parameter(property = "lyrics.perplexity.maxPerplexity", defaultValue = "Infinity")
     double maxPerplexity;
 
-    /** Fraction by which the fine-tuned corpus perplexity must be below the base model's. */
+    /** Fraction by which the fine-tuned corpus perplexity must be below the base model's; -Infinity for none. */
     @Parameter(property = "lyrics.perplexity.minImprovement", defaultValue = "0.15")
     double minImprovement;
 
@@ -64,6 +64,20 @@ public class PerplexityMojo extends AbstractEvaluationMojo {
     /** The committed baseline, model -> metric -> value; a missing file fails the build (updateBaseline creates it). */
     @Parameter(property = "lyrics.perplexity.baselineFile", defaultValue = "${project.basedir}/perplexity-baseline.json")
     File baselineFile;
+
+    /**
+     * Baseline models (names or globs) this build may leave out; any other baseline model it did not
+     * evaluate fails the gate (comma-separated with -D).
+     */
+    @Parameter(property = PerplexityGate.OPTIONAL_PROPERTY)
+    List<String> optionalModels;
+
+    /**
+     * The fine-tune's seeds, as lyrics:finetune trained them (one adapter each); every seed's model
+     * is scored and the gate checks their mean as "finetuned" (comma-separated with -D).
+     */
+    @Parameter(property = FinetuneSeeds.PROPERTY, defaultValue = "3407")
+    List<Long> seeds;
 
     /** Rewrites the baseline file with this build's figures: accepts a deliberate change. */
     @Parameter(property = PerplexityGate.UPDATE_PROPERTY, defaultValue = "false")
@@ -85,7 +99,9 @@ public class PerplexityMojo extends AbstractEvaluationMojo {
         List<Path> inputs = preprocessed("test.json", "test_lyrics.txt");
         Path testJson = inputs.get(0);
         Path testLyrics = inputs.get(1);
-        List<ModelUnderTest> models = models();
+        List<Long> checkedSeeds = FinetuneSeeds.check(seeds);
+        List<ModelUnderTest> models = new ModelCatalog(outputDirectory.toPath(), goal())
+                .discover(baseModel.toPath(), finetuneStage, checkedSeeds, nonBlank(recurrentStages));
         ModelLoader loader = modelLoader();
 
         StageSpec.Builder spec = StageSpec.builder("perplexity", "perplexity", stageDir("perplexity"))
@@ -98,9 +114,9 @@ public class PerplexityMojo extends AbstractEvaluationMojo {
         addModels(spec, models, loader);
 
         StageResult result = runner.run(spec.build(), context -> {
-            TestSet testSet = new TestSet(AlpacaRecord.readAll(testJson, OUTPUT_DIRECTORY), template,
-                    SongText.readLyrics(testLyrics, OUTPUT_DIRECTORY));
-            PerplexityResults results = new PerplexityEvaluator(loader, batchSize, context.log()).evaluate(models, testSet);
+            TestSet testSet = TestSet.read(testJson, template, testLyrics, OUTPUT_DIRECTORY);
+            PerplexityResults results = new PerplexityEvaluator(loader, batchSize, context.log()).evaluate(models, testSet)
+                    .withSeeds(checkedSeeds);
             Json.write(context.outputDir().resolve("perplexity.json"), results.toJson());
             Files2.writeAtomically(context.outputDir().resolve("perplexity.md"), results.toMarkdown());
         });
@@ -109,8 +125,9 @@ public class PerplexityMojo extends AbstractEvaluationMojo {
         Files.readAllLines(out.resolve("perplexity.md")).forEach(log::info);
         // the gate runs on every build, cached figures or not: the baseline file may have changed
         PerplexityGate gate = new PerplexityGate(new PerplexityGate.Settings(maxPerplexity, minImprovement, tolerance,
-                baselineFile.toPath(), updateBaseline));
-        List<GateCheck> checks = gate.check(PerplexityResults.readValues(out.resolve("perplexity.json")), log);
+                baselineFile.toPath(), updateBaseline, nonBlank(optionalModels), finetuneStage, nonBlank(recurrentStages)));
+        Path figures = out.resolve("perplexity.json");
+        List<GateCheck> checks = gate.check(PerplexityResults.readValues(figures), PerplexityResults.readSeedSpread(figures), log);
         JUnitReport.write(out.resolve(JUnitReport.FILE_NAME), checks);
         long failed = checks.stream().filter(GateCheck::failed).count();
         long skipped = checks.stream().filter(c -> c.outcome() == GateCheck.Outcome.SKIPPED).count();
@@ -129,7 +146,7 @@ public class PerplexityMojo extends AbstractEvaluationMojo {
         ConfigException.require(maxPerplexity >= 1, "lyrics.perplexity.maxPerplexity", maxPerplexity,
                 "must be at least 1 (no model has a perplexity below 1)");
         ConfigException.require(minImprovement < 1, "lyrics.perplexity.minImprovement", minImprovement,
-                "must be below 1 (a fraction of the base model's perplexity)");
+                "must be below 1 (a fraction of the base model's perplexity), or -Infinity for none");
         ConfigException.require(tolerance >= 0, "lyrics.perplexity.tolerance", tolerance, "must be 0 or more");
         return promptTemplate(promptTemplate);
     }

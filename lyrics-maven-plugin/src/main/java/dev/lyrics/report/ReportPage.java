@@ -209,6 +209,7 @@ public final class ReportPage {
                     "Corpus perplexity: base %.2f, fine-tuned %.2f, %.1f%% lower. (The study, Mistral-7B-Instruct-v0.3 with LoRA: 9.35 and 7.20, 22.9%% lower.)",
                     base.asDouble(), tuned.asDouble(), 100 * (base.asDouble() - tuned.asDouble()) / base.asDouble()));
         }
+        seedPoints(section, results.path("finetuned_seeds"), metrics);
         JsonNode definitions = results.path("definitions");
         if (definitions.isObject()) {
             Element list = section.appendElement("dl");
@@ -379,6 +380,56 @@ public final class ReportPage {
     private static void notRun(Element section, String missing, String goal) {
         section.addClass("not-run");
         section.appendElement("p").addClass("not-run").text("Not run: " + missing + " is absent (" + goal + " writes it).");
+    }
+
+    /**
+     * The fine-tune trained once per seed (lyrics.finetune.seeds): each metric's per-seed figures, their
+     * mean and standard deviation, and the seeds as points on a line with the mean marked.
+     */
+    private static void seedPoints(Element section, JsonNode seeds, List<String> metrics) {
+        if (!seeds.isObject()) {
+            return;
+        }
+        List<String> names = new ArrayList<>();
+        seeds.path("seeds").forEach(seed -> names.add(seed.asText()));
+        section.appendElement("h3").text("Fine-tuned over " + names.size() + " seeds");
+        section.appendElement("p").text("One LoRA fine-tune per seed (" + String.join(", ", names) + "); the gate checks"
+                + " their mean as \"finetuned\".");
+        Element table = table(section, "metric", "per seed", "mean", "std", "points (seeds, | the mean)");
+        for (String metric : metrics) {
+            JsonNode figure = seeds.path("metrics").path(metric);
+            if (!figure.isObject()) {
+                continue;
+            }
+            List<Double> values = new ArrayList<>();
+            figure.path("values").forEach(v -> values.add(v.isNumber() ? v.asDouble() : Double.NaN));
+            int places = metric.equals("bits_per_byte") ? 3 : 2;
+            Element tr = row(table, metric.replace('_', ' '),
+                    String.join(", ", values.stream().map(v -> decimal(v, places)).toList()),
+                    figure.path("mean").isNumber() ? decimal(figure.path("mean").asDouble(), places) : "-",
+                    figure.path("std").isNumber() ? decimal(figure.path("std").asDouble(), 4) : "-", "");
+            tr.children().last().append(pointsSvg(values, figure.path("mean").asDouble()));
+        }
+    }
+
+    /** A 240 x 24 strip: one dot per seed, a bar at the mean, the axis spanning the seeds' range. */
+    static String pointsSvg(List<Double> values, double mean) {
+        double lo = values.stream().filter(Double::isFinite).mapToDouble(Double::doubleValue).min().orElse(mean);
+        double hi = values.stream().filter(Double::isFinite).mapToDouble(Double::doubleValue).max().orElse(mean);
+        double span = hi > lo ? hi - lo : 1;
+        StringBuilder svg = new StringBuilder("<svg class=\"seeds\" width=\"240\" height=\"24\" viewBox=\"0 0 240 24\">"
+                + "<line x1=\"10\" y1=\"12\" x2=\"230\" y2=\"12\" stroke=\"#999\"/>");
+        for (double v : values) {
+            if (Double.isFinite(v)) {
+                svg.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"12\" r=\"4\" fill=\"#1f77b4\"><title>%s</title></circle>",
+                        10 + 220 * (v - lo) / span, decimal(v, 4)));
+            }
+        }
+        if (Double.isFinite(mean)) {
+            svg.append(String.format(Locale.ROOT, "<line x1=\"%1$.1f\" y1=\"3\" x2=\"%1$.1f\" y2=\"21\" stroke=\"#d62728\"/>",
+                    10 + 220 * (mean - lo) / span));
+        }
+        return svg.append("</svg>").toString();
     }
 
     private static Element table(Element parent, String... headers) {

@@ -83,7 +83,7 @@ public final class RecurrentLanguageModel implements LanguageModel {
                 if (tensor == null || !Arrays.equals(tensor.shape(), shape.getShape())) {
                     throw InputException.at(dir.resolve(WEIGHTS), name + " is missing or not of shape " + shape);
                 }
-                return m.create(tensor.values(), shape);
+                return Torch.owned(m, tensor.values(), shape);
             });
             return new RecurrentLanguageModel(config, codec, manager, net);
         } catch (RuntimeException e) {

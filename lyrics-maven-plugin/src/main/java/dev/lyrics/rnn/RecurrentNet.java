@@ -18,6 +18,7 @@ import ai.djl.nn.recurrent.RecurrentBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.PairList;
+import dev.lyrics.model.Torch;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
@@ -93,6 +94,8 @@ final class RecurrentNet extends AbstractBlock {
     /**
      * PyTorch's default initialisation, drawn from our own seeded generator so the starting
      * weights depend on the seed only: embedding N(0, 1), everything else U(-1/sqrt(hidden), 1/sqrt(hidden)).
+     * Each weight lives in libtorch's aligned memory ({@link Torch#owned}), so training does not
+     * depend on where the JVM's allocator happened to put a buffer.
      */
     static Function<String, Initializer> seeded(RecurrentConfig config) {
         Random random = new Random(config.seed());
@@ -108,7 +111,7 @@ final class RecurrentNet extends AbstractBlock {
             for (int i = 0; i < values.length; i++) {
                 values[i] = (float) draw.getAsDouble();
             }
-            return manager.create(values, shape);
+            return Torch.owned(manager, values, shape);
         };
     }
 

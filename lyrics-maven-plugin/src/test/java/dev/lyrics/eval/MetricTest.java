@@ -72,7 +72,22 @@ class MetricTest {
         // response units: the 3 code points, then the closing "\n<|song_end|>\n" (which this fake cuts into chars)
         long responseUnits = 3 + "\n<|song_end|>\n".length();
         assertEquals(responseUnits, tally.responseUnits());
-        assertEquals(Math.log(V) / Math.log(2) * responseUnits / 7, Metric.BITS_PER_BYTE.value(tally), EPS);
+        // bits per byte: the 3 code points' NLL over their 7 bytes; the closing delimiter is not part of the lyrics
+        assertEquals(3, tally.lyricsUnits());
+        assertEquals(Math.log(V) / Math.log(2) * 3 / 7, Metric.BITS_PER_BYTE.value(tally), EPS);
+    }
+
+    @Test
+    void bytesAndWordsFiguresLeaveTheEndOfSequenceOutWhileResponsePerplexityKeepsIt() {
+        // "ab cd": the response "cd" is 2 chars; units end at 1, 3, 4, 5 and EOS one past the text (6)
+        ScoreTally tally = new ScoreTally();
+        tally.add(new TestText("a", "ab cd", 3, 5),
+                new ScoredText(new double[] {-1, -1, -3, -5, -7}, new int[] {1, 3, 4, 5, 6}), Optional.empty());
+        assertEquals(3, tally.responseUnits(), "c, d and EOS");
+        assertEquals(Math.exp(15 / 3.0), Metric.RESPONSE_PERPLEXITY.value(tally), EPS);
+        assertEquals(2, tally.lyricsUnits(), "c and d");
+        assertEquals(Math.exp(8 / 1.0), Metric.WORD_PERPLEXITY.value(tally), EPS);
+        assertEquals(8 / (Math.log(2) * 2), Metric.BITS_PER_BYTE.value(tally), EPS);
     }
 
     @Test

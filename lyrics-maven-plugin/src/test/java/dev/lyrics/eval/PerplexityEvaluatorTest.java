@@ -74,10 +74,11 @@ class PerplexityEvaluatorTest {
         assertEquals(40, results.models().get(0).value(Metric.CORPUS_PERPLEXITY), 1e-9);
         assertEquals(30, results.models().get(1).value(Metric.STUDY_PERPLEXITY), 1e-9);
         assertEquals(50, results.models().get(2).value(Metric.RESPONSE_PERPLEXITY), 1e-9);
-        // a word-level uniform model whose units are the lyrics' words and the closing delimiter's one word
+        // a word-level uniform model whose units are the lyrics' words: per word, its perplexity is its vocabulary,
+        // the closing delimiter's word being no word of the lyrics
         ModelResult words = results.models().get(3);
-        assertEquals(Math.pow(500, (double) words.tally().responseUnits() / words.tally().responseWords()),
-                words.value(Metric.WORD_PERPLEXITY), 1e-6);
+        assertEquals(words.tally().responseWords(), words.tally().lyricsUnits());
+        assertEquals(500, words.value(Metric.WORD_PERPLEXITY), 1e-6);
     }
 
     @Test
@@ -99,7 +100,7 @@ class PerplexityEvaluatorTest {
                 assertTrue(figure.path("count").asLong() > 0, metric.key());
             }
         }
-        assertEquals(Metric.RESPONSE_PERPLEXITY.scoredText(ModelFamily.RECURRENT),
+        assertEquals("the units of the lyrics; the closing \"\\n<|song_end|>\\n\" left out",
                 json.path("models").path("rnn-gru-char").path("metrics").path("bits_per_byte").path("scored_text").asText());
         assertTrue(json.path("models").path("base").path("stage_key").isNull());
         assertEquals(5, json.path("models").path("base").path("counts").path("texts").asInt());

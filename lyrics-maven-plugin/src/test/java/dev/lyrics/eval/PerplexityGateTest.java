@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.core.GateException;
+import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
 import dev.lyrics.core.CapturingLog;
 import java.io.IOException;
@@ -13,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
@@ -108,13 +110,130 @@ class PerplexityGateTest {
         Path baseline = baseline(9.35, 7.20);
         SortedMap<String, SortedMap<String, Double>> values = values(9.35, 7.20);
         values.put("rnn-gru-char", new TreeMap<>(Map.of("bits_per_byte", 2.5)));
-        values.get("base").remove("corpus_perplexity");
         values.get("base").put("bits_per_byte", 1.5);
         List<GateCheck> checks = gate(Double.POSITIVE_INFINITY, baseline, false).check(values, log);
         PerplexityGate.enforce(checks);
         List<String> skipped = checks.stream().filter(c -> c.outcome() == GateCheck.Outcome.SKIPPED).map(GateCheck::testName).toList();
-        assertEquals(List.of("maxPerplexity finetuned corpus_perplexity", "minImprovement finetuned corpus_perplexity",
-                "baseline base bits_per_byte", "baseline base corpus_perplexity", "baseline rnn-gru-char bits_per_byte"), skipped);
+        assertEquals(List.of("maxPerplexity finetuned corpus_perplexity", "baseline base bits_per_byte",
+                "baseline rnn-gru-char bits_per_byte"), skipped);
+    }
+
+    @Test
+    void nonFiniteFiguresFailNamingModelAndMetricAfterTheirRoundTripThroughPerplexityJson() throws IOException {
+        // a -Infinity log-probability makes the fine-tuned figures infinite; a NaN one makes the base's NaN
+        ScoreTally infinite = new ScoreTally();
+        infinite.add(new TestText("a", "ab", 0, 2), new ScoredText(new double[] {-1, Double.NEGATIVE_INFINITY}, new int[] {1, 2}),
+                Optional.empty());
+        ScoreTally nan = new ScoreTally();
+        nan.add(new TestText("a", "ab", 0, 2), new ScoredText(new double[] {-1, Double.NaN}, new int[] {1, 2}), Optional.empty());
+        Path file = dir.resolve("perplexity.json");
+        Json.write(file, new PerplexityResults(List.of(result("base", nan), result("finetuned", infinite)), "{output}").toJson());
+        assertTrue(Files.readString(file).contains("\"value\" : \"Infinity\""), "written as itself, not as null");
+
+        SortedMap<String, SortedMap<String, Double>> values = PerplexityResults.readValues(file);
+        assertEquals(Double.POSITIVE_INFINITY, values.get("finetuned").get("corpus_perplexity"));
+        assertTrue(Double.isNaN(values.get("base").get("corpus_perplexity")));
+        List<GateCheck> checks = gate(10.0, baseline(9.35, 7.20), false).check(values, log);
+        GateException e = assertThrows(GateException.class, () -> PerplexityGate.enforce(checks));
+        assertTrue(e.getMessage().contains("finite: finetuned corpus_perplexity is Infinity, not a figure the gate can compare"),
+                e.getMessage());
+        assertTrue(e.getMessage().contains("finite: base corpus_perplexity is NaN"), e.getMessage());
+        assertTrue(e.getMessage().contains("maxPerplexity: finetuned corpus_perplexity Infinity is above the limit"), e.getMessage());
+    }
+
+    @Test
+    void baseAndFinetunedBothNaNFail() throws IOException {
+        List<GateCheck> checks = gate(Double.POSITIVE_INFINITY, baseline(9.35, 7.20), false).check(values(Double.NaN, Double.NaN), log);
+        GateException e = assertThrows(GateException.class, () -> PerplexityGate.enforce(checks));
+        assertTrue(e.getMessage().contains("finite: base corpus_perplexity is NaN"), e.getMessage());
+        assertTrue(e.getMessage().contains("finite: finetuned corpus_perplexity is NaN"), e.getMessage());
+        assertTrue(e.getMessage().contains("minImprovement: finetuned corpus_perplexity NaN"), e.getMessage());
+    }
+
+    @Test
+    void aBaselineModelThisBuildDidNotEvaluateFailsNamingTheSettingUnlessOptional() throws IOException {
+        Path baseline = dir.resolve("perplexity-baseline.json");
+        SortedMap<String, SortedMap<String, Double>> committed = values(9.35, 7.20);
+        committed.put("rnn-gru-char", new TreeMap<>(Map.of("bits_per_byte", 2.5)));
+        Json.write(baseline, committed);
+        List<GateCheck> checks = new PerplexityGate(new PerplexityGate.Settings(Double.POSITIVE_INFINITY, 0.15, 0.02, baseline,
+                false, List.of(), "finetune", List.of("rnn-lstm-*"))).check(values(9.35, 7.20), log);
+        GateException e = assertThrows(GateException.class, () -> PerplexityGate.enforce(checks));
+        assertTrue(e.getMessage().contains("baseline: rnn-gru-char is in " + baseline + " but this build did not evaluate it:"
+                + " <recurrentStages> [rnn-lstm-*] (-Dlyrics.perplexity.recurrentStages in experiment/pom.xml)"), e.getMessage());
+        assertTrue(e.getMessage().contains("-Dlyrics.perplexity.optionalModels=rnn-gru-char"), e.getMessage());
+
+        PerplexityGate.enforce(new PerplexityGate(new PerplexityGate.Settings(Double.POSITIVE_INFINITY, 0.15, 0.02, baseline,
+                false, List.of("rnn-*"), "finetune", List.of("rnn-lstm-*"))).check(values(9.35, 7.20), log));
+        assertTrue(logged.stream().anyMatch(l -> l.contains("rnn-gru-char") && l.contains("left out as <optionalModels> [rnn-*] allows")),
+                logged.toString());
+    }
+
+    @Test
+    void aBaselineMetricMissingFromTheResultsFails() throws IOException {
+        Path baseline = dir.resolve("perplexity-baseline.json");
+        SortedMap<String, SortedMap<String, Double>> committed = values(9.35, 7.20);
+        committed.get("base").put("word_perplexity", 120.0);
+        Json.write(baseline, committed);
+        List<GateCheck> checks = gate(Double.POSITIVE_INFINITY, baseline, false).check(values(9.35, 7.20), log);
+        GateException e = assertThrows(GateException.class, () -> PerplexityGate.enforce(checks));
+        assertTrue(e.getMessage().contains("baseline: base word_perplexity is in " + baseline
+                + " but this build reports no such figure for base"), e.getMessage());
+    }
+
+    @Test
+    void aMalformedBaselineFailsOnReadingNamingFileAndEntry() throws IOException {
+        Path baseline = dir.resolve("perplexity-baseline.json");
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("{}", "has no entries");
+        cases.put("{\"base\": 9.35}", "entry \"base\" is not an object of metric -> value");
+        cases.put("{\"base\": {}}", "entry \"base\" is not an object of metric -> value");
+        cases.put("{\"base\": {\"corpus_perplexty\": 9.35}}", "entry \"base\".\"corpus_perplexty\" is not a metric lyrics:perplexity reports");
+        cases.put("{\"base\": {\"corpus_perplexity\": \"9.35\"}}", "entry \"base\".\"corpus_perplexity\" is \"9.35\", not a positive number");
+        cases.put("{\"base\": {\"corpus_perplexity\": -1}}", "entry \"base\".\"corpus_perplexity\" is -1, not a positive number");
+        cases.put("{\"base\": {\"corpus_perplexity\": null}}", "is null, not a positive number");
+        for (Map.Entry<String, String> c : cases.entrySet()) {
+            Files.writeString(baseline, c.getKey());
+            InputException e = assertThrows(InputException.class,
+                    () -> gate(Double.POSITIVE_INFINITY, baseline, true).check(values(9.35, 7.20), log), c.getKey());
+            assertTrue(e.getMessage().contains(baseline.toString()) && e.getMessage().contains(c.getValue()), e.getMessage());
+            assertEquals(c.getKey(), Files.readString(baseline), "updateBaseline does not paper over a malformed file");
+        }
+    }
+
+    @Test
+    void configuredRulesThatCannotBeCheckedFailWhenNoModelIsFinetuned() throws IOException {
+        Path baseline = dir.resolve("perplexity-baseline.json");
+        SortedMap<String, SortedMap<String, Double>> baseOnly = new TreeMap<>(Map.of("base", new TreeMap<>(Map.of("corpus_perplexity", 9.35))));
+        Json.write(baseline, baseOnly);
+        List<GateCheck> checks = new PerplexityGate(new PerplexityGate.Settings(10.0, 0.15, 0.02, baseline, false, List.of(),
+                "none", List.of("none"))).check(baseOnly, log);
+        GateException e = assertThrows(GateException.class, () -> PerplexityGate.enforce(checks));
+        assertTrue(e.getMessage().contains("maxPerplexity: a ceiling of 10.0000 is set but the finetuned model was not evaluated"
+                + " (<finetuneStage> is none"), e.getMessage());
+        assertTrue(e.getMessage().contains("minImprovement: 15.0% is required but the finetuned model was not evaluated"),
+                e.getMessage());
+
+        PerplexityGate.enforce(new PerplexityGate(new PerplexityGate.Settings(Double.POSITIVE_INFINITY, Double.NEGATIVE_INFINITY,
+                0.02, baseline, false, List.of(), "none", List.of("none"))).check(baseOnly, log));
+    }
+
+    @Test
+    void updateBaselineKeepsTheEntriesOfModelsItDidNotEvaluateAndSaysSo() throws IOException {
+        Path baseline = dir.resolve("perplexity-baseline.json");
+        SortedMap<String, SortedMap<String, Double>> committed = values(9.35, 7.20);
+        committed.put("rnn-gru-char", new TreeMap<>(Map.of("bits_per_byte", 2.5)));
+        Json.write(baseline, committed);
+        PerplexityGate.enforce(gate(Double.POSITIVE_INFINITY, baseline, true).check(values(9.0, 7.0), log));
+        assertEquals(Map.of("base", Map.of("corpus_perplexity", 9.0), "finetuned", Map.of("corpus_perplexity", 7.0),
+                "rnn-gru-char", Map.of("bits_per_byte", 2.5)), PerplexityGate.readBaseline(baseline));
+        assertTrue(logged.stream().anyMatch(l -> l.contains("kept from the old file, not evaluated by this build: rnn-gru-char")),
+                logged.toString());
+    }
+
+    private static ModelResult result(String name, ScoreTally tally) {
+        return new ModelResult(new ModelUnderTest(name, ModelFamily.TRANSFORMER, Path.of("kjv-base"), null, null, null), "token",
+                null, tally);
     }
 
     private PerplexityGate gate(double maxPerplexity, Path baseline, boolean update) {

@@ -72,7 +72,7 @@ class TransformerLanguageModelTest {
             ScoredText scored = lm.score(TEXT);
             assertEquals(encoded.ids().length + 1, scored.size(), "every token and EOS");
             assertArrayEquals(encoded.charEnds(), Arrays.copyOf(scored.unitEnds(), encoded.ids().length));
-            assertEquals(TEXT.length(), scored.unitEnds()[encoded.ids().length], "EOS ends with the text");
+            assertEquals(TEXT.length() + 1, scored.unitEnds()[encoded.ids().length], "EOS ends past the text");
             assertEquals(window, lm.window().orElseThrow());
             for (SlidingWindow.Window w : window.plan(sequence.length)) {
                 for (int target = w.scoreFrom(); target < w.end(); target++) {

@@ -54,7 +54,7 @@ class FinetuneMojoLoraTest {
         mojo.epochs = 3;
         mojo.batchSize = 2;
         mojo.gradientAccumulation = 8;
-        mojo.seed = 3407;
+        mojo.seeds = List.of(3407L);
         mojo.maxSeqLength = 2048;
         mojo.maxGradNorm = 1.0;
         mojo.checkpointSteps = 5;
@@ -99,6 +99,8 @@ class FinetuneMojoLoraTest {
         assertFailsNaming(m -> m.device = "tpu", "lyrics.device");
         assertFailsNaming(m -> m.dtype = "bfloat16", "lyrics.dtype");
         assertFailsNaming(m -> m.gradientCheckpointing = "yes", "lyrics.finetune.gradientCheckpointing", "auto, true or false");
+        assertFailsNaming(m -> m.seeds = List.of(3407L, 3407L), "lyrics.finetune.seeds", "lists a seed twice");
+        assertFailsNaming(m -> m.seeds = List.of(), "lyrics.finetune.seeds", "at least one seed");
     }
 
     @Test

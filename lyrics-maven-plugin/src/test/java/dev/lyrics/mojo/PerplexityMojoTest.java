@@ -50,6 +50,7 @@ class PerplexityMojoTest {
             }
         }, dir, lyricsDir);
         mojo.batchSize = 8;
+        mojo.seeds = List.of(3407L);
         mojo.maxPerplexity = Double.POSITIVE_INFINITY;
         mojo.minImprovement = 0.15;
         mojo.tolerance = 0.02;
@@ -101,5 +102,50 @@ class PerplexityMojoTest {
         MojoFailureException e = assertThrows(MojoFailureException.class, () -> mojo().execute());
         assertTrue(e.getMessage().contains("adapter_model.safetensors: not found; run lyrics:finetune before lyrics:perplexity"),
                 e.getMessage());
+    }
+
+    @Test
+    void anEmptyTestSplitFailsNamingTheFile() throws IOException {
+        Path preprocess = lyricsDir.resolve("preprocess");
+        Files.writeString(preprocess.resolve("test.json"), "[]");
+        Files.writeString(preprocess.resolve("test_lyrics.txt"), "");
+        MojoFailureException e = assertThrows(MojoFailureException.class, () -> mojo().execute());
+        assertTrue(e.getMessage().contains(preprocess.resolve("test.json") + ": the test split is empty"), e.getMessage());
+    }
+
+    @Test
+    void everySeedIsScoredAndTheGateChecksTheirMean() throws Exception {
+        for (String seed : List.of("7", "11")) {
+            Path stage = Files.createDirectories(lyricsDir.resolve("finetune-seed-" + seed));
+            Files.writeString(stage.resolve("adapter_config.json"), "{}");
+            Files.writeString(stage.resolve("adapter_model.safetensors"), "weights");
+        }
+        // per-char perplexity 30 for seed 3407, 33 for seed 7, 27 for seed 11: mean 30, std 3
+        FakeModelLoader seeded = new FakeModelLoader((name, adapterDir) -> UniformModel.chars(name, adapterDir == null ? 40
+                : adapterDir.endsWith("finetune-seed-7") ? 33 : adapterDir.endsWith("finetune-seed-11") ? 27 : 30));
+        PerplexityMojo mojo = FakeModelLoader.configure(new PerplexityMojo() {
+            @Override
+            ModelLoader modelLoader() {
+                return seeded;
+            }
+        }, dir, lyricsDir);
+        mojo.batchSize = 8;
+        mojo.seeds = List.of(3407L, 7L, 11L);
+        mojo.maxPerplexity = Double.POSITIVE_INFINITY;
+        mojo.minImprovement = 0.15;
+        mojo.tolerance = 0.02;
+        mojo.baselineFile = dir.resolve("perplexity-baseline.json").toFile();
+        mojo.updateBaseline = true;
+        mojo.execute();
+
+        assertEquals(List.of("base", "finetuned", "finetuned-seed-7", "finetuned-seed-11", "rnn-gru-char"), seeded.opened());
+        Map<?, ?> baseline = Json.MAPPER.readValue(dir.resolve("perplexity-baseline.json").toFile(), Map.class);
+        assertEquals(List.of("base", "finetuned", "rnn-gru-char"), List.copyOf(baseline.keySet()), "the seeds' own models are not gated");
+        assertEquals(30.0, (Double) ((Map<?, ?>) baseline.get("finetuned")).get("corpus_perplexity"), 1e-9, "the mean of 30, 33, 27");
+        Map<?, ?> figures = Json.MAPPER.readValue(lyricsDir.resolve("perplexity/perplexity.json").toFile(), Map.class);
+        Map<?, ?> corpus = (Map<?, ?>) ((Map<?, ?>) ((Map<?, ?>) figures.get("finetuned_seeds")).get("metrics")).get("corpus_perplexity");
+        assertEquals(3.0, (Double) corpus.get("std"), 1e-9);
+        String md = Files.readString(lyricsDir.resolve("perplexity/perplexity.md"));
+        assertTrue(md.contains("| corpus_perplexity | 30.00, 33.00, 27.00 | 30.00 | 3.0000 | 10.00% |"), md);
     }
 }

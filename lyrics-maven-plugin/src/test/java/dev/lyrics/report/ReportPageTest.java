@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.core.Files2;
+import dev.lyrics.core.Json;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayInputStream;
 import java.nio.file.Files;
@@ -100,5 +101,24 @@ class ReportPageTest {
                 List.copyOf(new ReportPage(lyrics, "report").inputs().keySet()));
         Document doc = Jsoup.parse(new ReportPage(lyrics, "report").render("k"));
         assertEquals(List.of("samples"), doc.select("section.not-run").eachAttr("id"));
+    }
+
+    @Test
+    void theSeedsOfTheFineTuneShowAsPoints(@TempDir Path dir) throws Exception {
+        Path lyrics = dir.resolve("lyrics");
+        Files2.copyRecursively(FIXTURE, lyrics);
+        Path figures = lyrics.resolve(ReportPage.PERPLEXITY);
+        com.fasterxml.jackson.databind.node.ObjectNode json = (com.fasterxml.jackson.databind.node.ObjectNode) Json.MAPPER.readTree(figures.toFile());
+        json.set("finetuned_seeds", Json.MAPPER.readTree("{\"seeds\": [3407, 1, 2], \"models\": [\"finetuned\","
+                + " \"finetuned-seed-1\", \"finetuned-seed-2\"], \"metrics\": {\"corpus_perplexity\": {\"values\": [54.0, 55.0, 56.0],"
+                + " \"mean\": 55.0, \"std\": 1.0}}}"));
+        Json.write(figures, json);
+        Element perplexity = Jsoup.parse(new ReportPage(lyrics, "report").render("k")).getElementById("perplexity");
+        assertTrue(perplexity.text().contains("Fine-tuned over 3 seeds"), perplexity.text());
+        Element row = perplexity.select("tr:has(svg.seeds)").first();
+        assertEquals(List.of("corpus perplexity", "54.00, 55.00, 56.00", "55.00", "1.0000"), row.select("td").eachText().subList(0, 4));
+        List<String> x = row.select("svg.seeds circle").eachAttr("cx");
+        assertEquals(List.of("10.0", "120.0", "230.0"), x, "one point per seed, spread over the axis");
+        assertEquals("120.0", row.selectFirst("svg.seeds line[stroke=#d62728]").attr("x1"), "the mean");
     }
 }
