@@ -213,7 +213,7 @@ public class FinetuneMojo extends AbstractModelMojo {
                 .param("checkpointSteps", checkpointSteps);
         environment(spec, resolvedDevice);
         return new LoraStage(spec.build(), new LoraFinetune.Request(trainFile, baseModel.toPath(), template, settings,
-                resolvedDevice, resolvedDtype));
+                resolvedDevice, resolvedDtype, quantization()));
     }
 
     LoraTrainer.Settings loraSettings() {

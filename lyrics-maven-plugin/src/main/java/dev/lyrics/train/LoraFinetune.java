@@ -13,6 +13,8 @@ import dev.lyrics.lora.LoraModel;
 import dev.lyrics.model.HfCheckpoint;
 import dev.lyrics.model.LlamaConfig;
 import dev.lyrics.model.LlamaModel;
+import dev.lyrics.quant.BnbCheckpoint;
+import dev.lyrics.quant.Quantization;
 import dev.lyrics.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -36,7 +38,12 @@ public final class LoraFinetune {
      * @param baseModel a Hugging Face directory with config.json, weights and tokenizer.json
      */
     public record Request(Path trainFile, Path baseModel, PromptTemplate template, LoraTrainer.Settings settings,
-                          Device device, DataType dtype) {}
+                          Device device, DataType dtype, Quantization quantization) {
+        public Request(Path trainFile, Path baseModel, PromptTemplate template, LoraTrainer.Settings settings,
+                       Device device, DataType dtype) {
+            this(trainFile, baseModel, template, settings, device, dtype, Quantization.NONE);
+        }
+    }
 
     private LoraFinetune() {}
 
@@ -49,7 +56,7 @@ public final class LoraFinetune {
                 "must be a Hugging Face model directory with config.json and model.safetensors (or an index of shards)");
         ConfigException.require(Files.isRegularFile(baseModel.resolve(HfTokenizer.FILE)), property,
                 baseModel, "has no " + HfTokenizer.FILE + ": the base model's own tokenizer is needed");
-        LlamaConfig config = LlamaConfig.read(baseModel.resolve(HfCheckpoint.CONFIG));
+        LlamaConfig config = BnbCheckpoint.config(baseModel); // issue 16: a bitsandbytes NF4 base is a base too
         try (HfTokenizer tokenizer = HfTokenizer.load(baseModel)) {
             ConfigException.require(tokenizer.vocabSize() <= config.vocabSize(), property, baseModel,
                     "its tokenizer.json has ids up to " + (tokenizer.vocabSize() - 1) + " but config.json's vocab_size is "
@@ -65,7 +72,7 @@ public final class LoraFinetune {
             throw InputException.at(request.trainFile(), "no training records");
         }
         try (HfTokenizer tokenizer = HfTokenizer.load(request.baseModel());
-             LlamaModel base = LlamaModel.load(request.baseModel(), request.device(), request.dtype())) {
+             LlamaModel base = request.quantization().load(request.baseModel(), request.device(), request.dtype())) {
             List<TrainingExample> examples = examples(records, request, tokenizer, base.config(), log);
             // padding is never attended to nor scored, so any id would do
             int padId = tokenizer.addedTokenId("<pad>") >= 0 ? tokenizer.addedTokenId("<pad>") : base.config().eosTokenId();
