@@ -370,6 +370,62 @@ public final class BnbCheckpoint {
         SafetensorsWriter.writeRaw(dir.resolve(HfCheckpoint.WEIGHTS), tensors, Map.of("format", "pt"));
     }
 
+    /**
+     * What quantizing a checkpoint did: per projection weight the quantize -> dequantize error, and
+     * the bytes its NF4 form (codes and statistics) and its float32 form take.
+     */
+    public record Report(SortedMap<String, Nf4.Error> errors, long nf4Bytes, long float32Bytes) {}
+
+    /**
+     * Quantizes a plain Hugging Face checkpoint's projections to NF4 and writes the result in the
+     * bitsandbytes layout (tokenizer files are not copied). A source that is already quantized fails.
+     */
+    public static Report quantizeCheckpoint(Path source, Path target, boolean doubleQuant) throws IOException {
+        if (isQuantized(source)) {
+            throw InputException.at(source.resolve(HfCheckpoint.CONFIG), "the model is already quantized"
+                    + " (quantization_config): it cannot be quantized again");
+        }
+        LlamaConfig config = LlamaConfig.read(source.resolve(HfCheckpoint.CONFIG));
+        SortedMap<String, Nf4.Error> errors = new TreeMap<>();
+        long nf4Bytes = 0;
+        long float32Bytes = 0;
+        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), dev.lyrics.model.Torch.ENGINE)) {
+            SortedMap<String, NDArray> plain = HfCheckpoint.loadTensors(source, config, manager, DataType.FLOAT32);
+            SortedMap<String, Nf4Tensor> quantized = new TreeMap<>();
+            for (String name : List.copyOf(plain.keySet())) {
+                if (!isProjection(name)) {
+                    continue;
+                }
+                try (NDArray weight = plain.remove(name)) {
+                    float[] values = weight.toFloatArray();
+                    Nf4Tensor tensor = Nf4.quantize(name, values, weight.getShape().getShape(), "float32", doubleQuant);
+                    quantized.put(name, tensor);
+                    errors.put(name, Nf4.Error.of(values, tensor.dequantize()));
+                    nf4Bytes += tensor.storageBytes();
+                    float32Bytes += 4L * values.length;
+                }
+            }
+            write(target, config, plain, quantized, doubleQuant);
+        }
+        return new Report(errors, nf4Bytes, float32Bytes);
+    }
+
+    /**
+     * Prints the quantize -> dequantize error (max and RMS) of every projection of a checkpoint and
+     * the packed size: {@code java ... dev.lyrics.quant.BnbCheckpoint <model dir> <output dir> [true|false]}.
+     */
+    public static void main(String[] args) throws IOException {
+        Report report = quantizeCheckpoint(Path.of(args[0]), Path.of(args[1]), args.length < 3 || Boolean.parseBoolean(args[2]));
+        double worst = 0;
+        for (Map.Entry<String, Nf4.Error> entry : report.errors().entrySet()) {
+            System.out.printf(Locale.ROOT, "%-40s max %.6f  rms %.6f%n", entry.getKey(), entry.getValue().max(),
+                    entry.getValue().rms());
+            worst = Math.max(worst, entry.getValue().max());
+        }
+        System.out.printf(Locale.ROOT, "worst max error %.6f; projections %,d bytes as float32, %,d as NF4 (%.2f bits per weight)%n",
+                worst, report.float32Bytes(), report.nf4Bytes(), 32.0 * report.nf4Bytes() / report.float32Bytes());
+    }
+
     /** transformers' BitsAndBytesConfig.to_dict() for an NF4 model. */
     static Map<String, Object> quantizationConfig(boolean doubleQuant, String computeDtype) {
         Map<String, Object> q = new TreeMap<>();
