@@ -265,18 +265,18 @@ public final class BnbCheckpoint {
         for (int i = 0; i < stateShape.length; i++) {
             stateShape[i] = state.path("shape").get(i).asLong();
         }
-        if (!Arrays.equals(stateShape, shape)) {
-            throw InputException.at(where, "tensor " + name + ": " + stateKey + " gives shape " + Arrays.toString(stateShape)
-                    + " but config.json implies " + Arrays.toString(shape));
-        }
         int blocksize = state.path("blocksize").asInt(0);
         if (blocksize <= 0) {
             throw InputException.at(where, "tensor " + name + ": " + stateKey + " has no positive blocksize");
         }
-        long n = Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        long n = Arrays.stream(stateShape).reduce(1, Math::multiplyExact);
         if (n % 2 != 0) {
-            throw InputException.at(where, "tensor " + name + " has " + n + " elements, an odd count: NF4 packs two"
-                    + " codes per byte");
+            throw InputException.at(where, "tensor " + name + ": " + stateKey + " gives shape " + Arrays.toString(stateShape)
+                    + ", " + n + " elements, an odd count: NF4 packs two codes per byte");
+        }
+        if (!Arrays.equals(stateShape, shape)) {
+            throw InputException.at(where, "tensor " + name + ": " + stateKey + " gives shape " + Arrays.toString(stateShape)
+                    + " but config.json implies " + Arrays.toString(shape));
         }
         byte[] packed = tensorBytes(files, name, name, DType.U8);
         if (packed.length != n / 2) {
