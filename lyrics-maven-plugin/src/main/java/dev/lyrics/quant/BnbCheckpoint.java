@@ -418,8 +418,9 @@ public final class BnbCheckpoint {
         Report report = quantizeCheckpoint(Path.of(args[0]), Path.of(args[1]), args.length < 3 || Boolean.parseBoolean(args[2]));
         double worst = 0;
         for (Map.Entry<String, Nf4.Error> entry : report.errors().entrySet()) {
-            System.out.printf(Locale.ROOT, "%-40s max %.6f  rms %.6f%n", entry.getKey(), entry.getValue().max(),
-                    entry.getValue().rms());
+            Nf4.Error error = entry.getValue();
+            System.out.printf(Locale.ROOT, "%-40s max %.6f  rms %.6f  (%.1f%% of the weights' rms %.6f)%n", entry.getKey(),
+                    error.max(), error.rms(), 100 * error.rms() / error.weightRms(), error.weightRms());
             worst = Math.max(worst, entry.getValue().max());
         }
         System.out.printf(Locale.ROOT, "worst max error %.6f; projections %,d bytes as float32, %,d as NF4 (%.2f bits per weight)%n",

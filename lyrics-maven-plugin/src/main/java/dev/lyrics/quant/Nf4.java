@@ -167,17 +167,20 @@ public final class Nf4 {
         return new Nf4Tensor.Nested(codes, nestedAbsmax, map, NESTED_BLOCKSIZE, offset);
     }
 
-    /** Maximum and root-mean-square of |original - dequantized| over a tensor. */
-    public record Error(double max, double rms) {
+    /** Maximum and root-mean-square of |original - dequantized| over a tensor, and the RMS of the original. */
+    public record Error(double max, double rms, double weightRms) {
         public static Error of(float[] original, float[] dequantized) {
             double max = 0;
             double squares = 0;
+            double weights = 0;
             for (int i = 0; i < original.length; i++) {
                 double d = Math.abs((double) original[i] - dequantized[i]);
                 max = Math.max(max, d);
                 squares += d * d;
+                weights += (double) original[i] * original[i];
             }
-            return new Error(max, original.length == 0 ? 0 : Math.sqrt(squares / original.length));
+            int n = Math.max(1, original.length);
+            return new Error(max, Math.sqrt(squares / n), Math.sqrt(weights / n));
         }
     }
 }
