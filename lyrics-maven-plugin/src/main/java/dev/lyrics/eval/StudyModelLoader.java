@@ -11,6 +11,7 @@ import dev.lyrics.model.LlamaModel;
 import dev.lyrics.model.MemoryPlan;
 import dev.lyrics.model.Torch;
 import dev.lyrics.model.TransformerLanguageModel;
+import dev.lyrics.quant.Quantization;
 import dev.lyrics.rnn.RecurrentLanguageModel;
 import dev.lyrics.tokenizer.HfTokenizer;
 import java.io.IOException;
@@ -30,6 +31,7 @@ public final class StudyModelLoader implements ModelLoader {
     private final int threads;
     private final int contextLength;
     private final int stride;
+    private final Quantization quantization;
 
     /**
      * @param threads       the libtorch intra-op threads the engine was started with (recorded in the environment)
@@ -37,6 +39,13 @@ public final class StudyModelLoader implements ModelLoader {
      * @param stride        how far windows advance; 0 for half the context
      */
     public StudyModelLoader(Device device, DataType dtype, int threads, int contextLength, int stride) {
+        this(device, dtype, threads, contextLength, stride, Quantization.NONE);
+    }
+
+    /** @param quantization how the base's projections are held (issue 16: NF4) */
+    public StudyModelLoader(Device device, DataType dtype, int threads, int contextLength, int stride,
+                            Quantization quantization) {
+        this.quantization = quantization;
         this.device = device;
         this.dtype = dtype;
         this.threads = threads;
@@ -68,6 +77,9 @@ public final class StudyModelLoader implements ModelLoader {
         LlamaConfig config = LlamaConfig.read(modelDir.resolve(HfCheckpoint.CONFIG));
         MemoryPlan plan = MemoryPlan.inference(planGoal, config, dtype, HfCheckpoint.storageFormats(modelDir), planBatch,
                 window(config).context());
+        if (quantization.quantized()) {
+            plan = plan.withNf4Projections(config, dtype, quantization.doubleQuant());
+        }
         MemoryPlan.DeviceMemory memory = MemoryPlan.DeviceMemory.of(device);
         plan.table(memory).forEach(line -> log.info(planGoal + " " + line));
         if (!plan.fits(memory)) {
@@ -87,9 +99,13 @@ public final class StudyModelLoader implements ModelLoader {
             if (planGoal != null) {
                 planOrFail(modelDir);
             }
-            model = LlamaModel.load(modelDir, device, dtype);
+            model = quantization.load(modelDir, device, dtype);
             if (adapterDir != null) {
-                LoraModel.load(model, adapterDir).mergeAndUnload();
+                LoraModel adapted = LoraModel.load(model, adapterDir);
+                if (!quantization.quantized()) {
+                    adapted.mergeAndUnload();
+                }
+                // an NF4 base keeps its adapters unmerged: the packed weights have no float copy to merge into
             }
             tokenizer = HfTokenizer.load(modelDir);
             return new TransformerLanguageModel(name, model, tokenizer, window(model.config()));
@@ -131,6 +147,8 @@ public final class StudyModelLoader implements ModelLoader {
 
     @Override
     public SortedMap<String, String> environment() {
-        return Torch.environment(device, dtype, threads);
+        SortedMap<String, String> environment = Torch.environment(device, dtype, threads);
+        environment.putAll(quantization.environment());
+        return environment;
     }
 }

@@ -81,7 +81,8 @@ public record LlamaConfig(
         }
     }
 
-    static LlamaConfig fromJson(JsonNode node) {
+    /** The config of a parsed config.json; IllegalArgumentException on a bad field. */
+    public static LlamaConfig fromJson(JsonNode node) {
         ConfigFields.check(node);
         boolean mistral = "mistral".equals(node.path("model_type").asText("llama"));
         int hidden = required(node, "hidden_size");

@@ -74,11 +74,12 @@ public final class LlamaModel implements AutoCloseable {
         Projection upProj;
         Projection downProj;
 
-        DecoderLayer(Map<String, NDArray> weights, String prefix) {
+        DecoderLayer(Map<String, NDArray> weights, Map<String, Projection> given, String prefix) {
             inputLayernorm = weights.get(prefix + "input_layernorm.weight");
             postAttentionLayernorm = weights.get(prefix + "post_attention_layernorm.weight");
             for (String projection : PROJECTIONS) {
-                set(projection, new Linear(weights.get(prefix + modulePath(projection) + ".weight")));
+                String module = prefix + modulePath(projection);
+                set(projection, given.containsKey(module) ? given.get(module) : new Linear(weights.get(module + ".weight")));
             }
         }
 
@@ -110,13 +111,18 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     private LlamaModel(LlamaConfig config, NDManager manager, DataType dtype, SortedMap<String, NDArray> weights) {
+        this(config, manager, dtype, weights, Map.of());
+    }
+
+    private LlamaModel(LlamaConfig config, NDManager manager, DataType dtype, SortedMap<String, NDArray> weights,
+                       Map<String, Projection> projections) {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
         this.weights = Collections.unmodifiableSortedMap(weights);
         embedTokens = weights.get("model.embed_tokens.weight");
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new DecoderLayer(weights, "model.layers." + i + "."));
+            layers.add(new DecoderLayer(weights, projections, "model.layers." + i + "."));
         }
         norm = weights.get("model.norm.weight");
         lmHead = new Linear(config.tieWordEmbeddings() ? embedTokens : weights.get("lm_head.weight"));
@@ -138,6 +144,17 @@ public final class LlamaModel implements AutoCloseable {
             manager.close();
             throw e;
         }
+    }
+
+    /**
+     * A model whose projections are given by module name ("model.layers.0.self_attn.q_proj"), each
+     * in place of a weight {@code weights} then need not hold (issue 16: NF4 projections that keep
+     * their weights packed, dev.lyrics.quant). The model owns {@code manager}, which holds the weights
+     * and the projections' arrays.
+     */
+    public static LlamaModel withProjections(LlamaConfig config, NDManager manager, DataType dtype,
+                                             SortedMap<String, NDArray> weights, Map<String, Projection> projections) {
+        return new LlamaModel(config, manager, dtype, weights, projections);
     }
 
     /** A freshly initialised model as transformers does it: N(0, initializer_range) matrices, norms of ones. */

@@ -42,7 +42,9 @@ public final class SafetensorsFile implements AutoCloseable {
     public enum DType {
         F32(4),
         F16(2),
-        BF16(2);
+        BF16(2),
+        /** uint8: bitsandbytes' packed 4-bit codes and quantization statistics (issue 16; read with {@link #bytes}) */
+        U8(1);
 
         public final int bytes;
 
@@ -249,7 +251,8 @@ public final class SafetensorsFile implements AutoCloseable {
                 source = bf16ToF32(mapped, (int) info.elementCount());
                 sourceType = DataType.FLOAT32;
             }
-            default -> throw new IllegalStateException(info.dtype().toString());
+            default -> throw InputException.at(file, "tensor " + name + " is " + info.dtype()
+                    + ", not a floating-point weight: a quantized checkpoint needs -Dlyrics.quantization=nf4");
         }
         if (target == DataType.FLOAT16 && sourceType == DataType.FLOAT32) {
             requireHalfRange(name, source.duplicate().order(source.order()), (int) info.elementCount());
@@ -279,6 +282,21 @@ public final class SafetensorsFile implements AutoCloseable {
                         + ", beyond float16's largest (" + (int) FLOAT16_MAX + "): run with -Dlyrics.dtype=float32");
             }
         }
+    }
+
+    /** A tensor's raw little-endian bytes, copied into the heap (issue 16: bitsandbytes' uint8 and float32 statistics). */
+    public byte[] bytes(String name) throws IOException {
+        TensorInfo info = tensors.get(name);
+        if (info == null) {
+            throw InputException.at(file, "no tensor named " + name);
+        }
+        long length = info.end() - info.begin();
+        if (length > Integer.MAX_VALUE - 8) {
+            throw InputException.at(file, "tensor " + name + " has " + length + " bytes: over 2 GB is not supported");
+        }
+        byte[] out = new byte[(int) length];
+        channel.map(FileChannel.MapMode.READ_ONLY, dataStart + info.begin(), length).get(out);
+        return out;
     }
 
     /** A finite value beyond float16's largest (65504) would become infinity: fail naming the tensor instead. */

@@ -28,19 +28,55 @@ public final class SafetensorsWriter {
 
     public static void write(Path file, SortedMap<String, NDArray> tensors, DType storage,
                              Map<String, String> metadata) throws IOException {
+        SortedMap<String, Entry> entries = new TreeMap<>();
+        tensors.forEach((name, tensor) -> entries.put(name,
+                new Entry(storage, tensor.getShape().getShape(), tensor.size() * storage.bytes)));
+        ByteBuffer head = header(entries, metadata);
+        Files2.writeAtomically(file, tmp -> {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                writeFully(out, head);
+                for (NDArray tensor : tensors.values()) {
+                    writeFully(out, encode(tensor, storage));
+                }
+            }
+        });
+    }
+
+    /** A tensor given as its dtype, shape and raw little-endian bytes (issue 16: uint8 codes beside float32 statistics). */
+    public record RawTensor(DType dtype, long[] shape, byte[] data) {}
+
+    /** Writes tensors given as raw bytes, same layout and atomicity as {@link #write}. */
+    public static void writeRaw(Path file, SortedMap<String, RawTensor> tensors, Map<String, String> metadata)
+            throws IOException {
+        SortedMap<String, Entry> entries = new TreeMap<>();
+        tensors.forEach((name, tensor) -> entries.put(name, new Entry(tensor.dtype(), tensor.shape(), tensor.data().length)));
+        ByteBuffer head = header(entries, metadata);
+        Files2.writeAtomically(file, tmp -> {
+            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                writeFully(out, head);
+                for (RawTensor tensor : tensors.values()) {
+                    writeFully(out, ByteBuffer.wrap(tensor.data()));
+                }
+            }
+        });
+    }
+
+    private record Entry(DType dtype, long[] shape, long bytes) {}
+
+    /** The length prefix and JSON header, padded with spaces to a multiple of 8 bytes; tensors in name order. */
+    private static ByteBuffer header(SortedMap<String, Entry> entries, Map<String, String> metadata) {
         Map<String, Object> header = new TreeMap<>();
         if (!metadata.isEmpty()) {
             header.put("__metadata__", new TreeMap<>(metadata));
         }
         long offset = 0;
-        for (Map.Entry<String, NDArray> entry : tensors.entrySet()) {
-            long bytes = entry.getValue().size() * storage.bytes;
+        for (Map.Entry<String, Entry> entry : entries.entrySet()) {
             Map<String, Object> info = new LinkedHashMap<>();
-            info.put("dtype", storage.name());
-            info.put("shape", entry.getValue().getShape().getShape());
-            info.put("data_offsets", List.of(offset, offset + bytes));
+            info.put("dtype", entry.getValue().dtype().name());
+            info.put("shape", entry.getValue().shape());
+            info.put("data_offsets", List.of(offset, offset + entry.getValue().bytes()));
             header.put(entry.getKey(), info);
-            offset += bytes;
+            offset += entry.getValue().bytes();
         }
         byte[] json = Json.compact(header).getBytes(StandardCharsets.UTF_8);
         int padded = (json.length + 7) / 8 * 8;
@@ -50,15 +86,7 @@ public final class SafetensorsWriter {
             head.put((byte) ' ');
         }
         head.flip();
-
-        Files2.writeAtomically(file, tmp -> {
-            try (FileChannel out = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                writeFully(out, head);
-                for (NDArray tensor : tensors.values()) {
-                    writeFully(out, encode(tensor, storage));
-                }
-            }
-        });
+        return head;
     }
 
     /** The tensor's elements as little-endian bytes of the storage type. */

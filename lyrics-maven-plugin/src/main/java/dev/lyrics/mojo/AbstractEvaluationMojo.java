@@ -73,7 +73,7 @@ public abstract class AbstractEvaluationMojo extends AbstractModelMojo {
 
     /** The project's models on this goal's device, dtype and threads, scored with the given window. */
     protected StudyModelLoader studyModelLoader(int contextLength, int stride) {
-        return new StudyModelLoader(device(), dtype(), threads, contextLength, stride);
+        return new StudyModelLoader(device(), dtype(), threads, contextLength, stride, quantization());
     }
 
     /** A list parameter's entries; an empty property gives null or a blank entry. */

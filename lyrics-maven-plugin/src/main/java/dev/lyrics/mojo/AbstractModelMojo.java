@@ -6,6 +6,7 @@ import dev.lyrics.cache.StageSpec;
 import dev.lyrics.core.ConfigException;
 import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.model.Torch;
+import dev.lyrics.quant.Quantization;
 import org.apache.maven.plugins.annotations.Parameter;
 
 /**
@@ -21,6 +22,14 @@ public abstract class AbstractModelMojo extends AbstractStageMojo {
     @Parameter(property = "lyrics.dtype", defaultValue = "float32")
     String dtype;
 
+    /** How the base model's projections are held: none, or nf4 (QLoRA's 4-bit NormalFloat base). */
+    @Parameter(property = "lyrics.quantization", defaultValue = "none")
+    String quantization;
+
+    /** With nf4: quantize the block maxima too (double quantization, as the study's base). */
+    @Parameter(property = "lyrics.quantization.double", defaultValue = "true")
+    boolean quantizationDouble = true;
+
     /** libtorch intra-op threads; 0 uses one per core. */
     @Parameter(property = "lyrics.threads", defaultValue = "0")
     int threads;
@@ -35,9 +44,15 @@ public abstract class AbstractModelMojo extends AbstractStageMojo {
         return Torch.dtype(dtype, "lyrics.dtype");
     }
 
-    /** Records engine, device, dtype and threads in the stage's key. */
+    /** lyrics.quantization and lyrics.quantization.double, checked. */
+    protected Quantization quantization() {
+        return Quantization.of(quantization, quantizationDouble);
+    }
+
+    /** Records engine, device, dtype, threads and (when not none) the quantization in the stage's key. */
     protected StageSpec.Builder environment(StageSpec.Builder spec, Device resolvedDevice) {
         Torch.environment(resolvedDevice, dtype(), threads).forEach(spec::environment);
+        quantization().environment().forEach(spec::environment);
         return spec;
     }
 

@@ -236,7 +236,7 @@ public class FinetuneMojo extends AbstractModelMojo {
                 .param("gradientCheckpointing", settings.gradientCheckpointing());
         environment(spec, resolvedDevice);
         return new LoraStage(spec.build(), new LoraFinetune.Request(trainFile, baseModel.toPath(), template, settings,
-                resolvedDevice, resolvedDtype));
+                resolvedDevice, resolvedDtype, quantization()));
     }
 
     LoraTrainer.Settings loraSettings(long seed, boolean resolvedCheckpointing) {

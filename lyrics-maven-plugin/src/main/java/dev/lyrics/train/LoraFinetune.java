@@ -15,6 +15,8 @@ import dev.lyrics.model.LlamaConfig;
 import dev.lyrics.model.LlamaModel;
 import dev.lyrics.model.MemoryPlan;
 import dev.lyrics.model.Torch;
+import dev.lyrics.quant.BnbCheckpoint;
+import dev.lyrics.quant.Quantization;
 import dev.lyrics.tokenizer.HfTokenizer;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -39,7 +41,12 @@ public final class LoraFinetune {
      * @param baseModel a Hugging Face directory with config.json, weights and tokenizer.json
      */
     public record Request(Path trainFile, Path baseModel, PromptTemplate template, LoraTrainer.Settings settings,
-                          Device device, DataType dtype) {}
+                          Device device, DataType dtype, Quantization quantization) {
+        public Request(Path trainFile, Path baseModel, PromptTemplate template, LoraTrainer.Settings settings,
+                       Device device, DataType dtype) {
+            this(trainFile, baseModel, template, settings, device, dtype, Quantization.NONE);
+        }
+    }
 
     private LoraFinetune() {}
 
@@ -52,7 +59,7 @@ public final class LoraFinetune {
                 "must be a Hugging Face model directory with config.json and model.safetensors (or an index of shards)");
         ConfigException.require(Files.isRegularFile(baseModel.resolve(HfTokenizer.FILE)), property,
                 baseModel, "has no " + HfTokenizer.FILE + ": the base model's own tokenizer is needed");
-        LlamaConfig config = LlamaConfig.read(baseModel.resolve(HfCheckpoint.CONFIG));
+        LlamaConfig config = BnbCheckpoint.config(baseModel); // issue 16: a bitsandbytes NF4 base is a base too
         try (HfTokenizer tokenizer = HfTokenizer.load(baseModel)) {
             ConfigException.require(tokenizer.vocabSize() <= config.vocabSize(), property, baseModel,
                     "its tokenizer.json has ids up to " + (tokenizer.vocabSize() - 1) + " but config.json's vocab_size is "
@@ -71,10 +78,10 @@ public final class LoraFinetune {
         LlamaConfig config = LlamaConfig.read(request.baseModel().resolve(HfCheckpoint.CONFIG));
         MemoryPlan.DeviceMemory device = MemoryPlan.DeviceMemory.of(request.device());
         MemoryPlan plan = planOrFail(config, HfCheckpoint.storageFormats(request.baseModel()), settings, request.dtype(),
-                device);
+                request.quantization(), device);
         plan.table(device).forEach(line -> log.info("lyrics:finetune " + line));
         try (HfTokenizer tokenizer = HfTokenizer.load(request.baseModel());
-             LlamaModel base = LlamaModel.load(request.baseModel(), request.device(), request.dtype())) {
+             LlamaModel base = request.quantization().load(request.baseModel(), request.device(), request.dtype())) {
             List<TrainingExample> examples = examples(records, request, tokenizer, base.config(), log);
             // padding is never attended to nor scored, so any id would do
             int padId = tokenizer.addedTokenId("<pad>") >= 0 ? tokenizer.addedTokenId("<pad>") : base.config().eosTokenId();
@@ -128,9 +135,9 @@ public final class LoraFinetune {
      * anything is loaded, naming the settings that would make it fit.
      */
     static MemoryPlan planOrFail(LlamaConfig config, String storage, LoraTrainer.Settings settings, DataType dtype,
-                                 MemoryPlan.DeviceMemory device) {
-        MemoryPlan plan = plan(config, storage, settings, dtype, settings.batchSize(), settings.maxSeqLength(),
-                settings.gradientCheckpointing());
+                                 Quantization quantization, MemoryPlan.DeviceMemory device) {
+        MemoryPlan plan = plan(config, storage, settings, dtype, quantization, settings.batchSize(),
+                settings.maxSeqLength(), settings.gradientCheckpointing());
         if (plan.fits(device)) {
             return plan;
         }
@@ -140,24 +147,24 @@ public final class LoraFinetune {
         Map<String, MemoryPlan> alternatives = new LinkedHashMap<>();
         if (!checkpointing) {
             alternatives.put("-D" + PREFIX + "gradientCheckpointing=true",
-                    plan(config, storage, settings, dtype, batch, seq, true));
+                    plan(config, storage, settings, dtype, quantization, batch, seq, true));
         }
         if (dtype != DataType.FLOAT16) {
-            alternatives.put("-Dlyrics.dtype=float16", plan(config, storage, settings, DataType.FLOAT16, batch, seq, checkpointing));
+            alternatives.put("-Dlyrics.dtype=float16", plan(config, storage, settings, DataType.FLOAT16, quantization, batch, seq, checkpointing));
             alternatives.put("-Dlyrics.dtype=float16 -D" + PREFIX + "gradientCheckpointing=true",
-                    plan(config, storage, settings, DataType.FLOAT16, batch, seq, true));
+                    plan(config, storage, settings, DataType.FLOAT16, quantization, batch, seq, true));
         }
         if (batch > 1) {
             alternatives.put(String.format(Locale.ROOT, "-D%sbatchSize=1 -D%sgradientAccumulation=%d (the same %d examples"
                             + " per step)", PREFIX, PREFIX, batch * settings.gradientAccumulation(), settings.examplesPerStep()),
-                    plan(config, storage, settings, dtype, 1, seq, checkpointing));
+                    plan(config, storage, settings, dtype, quantization, 1, seq, checkpointing));
         }
         alternatives.put("-D" + PREFIX + "maxSeqLength=" + seq / 2 + " (longer examples are cut)",
-                plan(config, storage, settings, dtype, batch, seq / 2, checkpointing));
+                plan(config, storage, settings, dtype, quantization, batch, seq / 2, checkpointing));
         if (batch > 1 && (dtype != DataType.FLOAT16 || !checkpointing)) {
             alternatives.put(String.format(Locale.ROOT, "-Dlyrics.dtype=float16 -D%sgradientCheckpointing=true -D%sbatchSize=1"
                             + " -D%sgradientAccumulation=%d", PREFIX, PREFIX, PREFIX, batch * settings.gradientAccumulation()),
-                    plan(config, storage, settings, DataType.FLOAT16, 1, seq, true));
+                    plan(config, storage, settings, DataType.FLOAT16, quantization, 1, seq, true));
         }
         StringBuilder message = new StringBuilder(String.format(Locale.ROOT,
                 "lyrics:finetune needs about %s (%s) but %s has %s; nothing was loaded.",
@@ -165,14 +172,19 @@ public final class LoraFinetune {
         message.append(" What the plan gives instead:");
         alternatives.forEach((change, alternative) -> message.append(String.format(Locale.ROOT, "%n  %s: %s%s", change,
                 MemoryPlan.gib(alternative.totalBytes()), alternative.fits(device) ? " (fits)" : "")));
-        message.append(String.format(Locale.ROOT, "%n  or a 4-bit (NF4) base, not supported yet"));
+        if (!quantization.quantized()) {
+            MemoryPlan nf4 = plan(config, storage, settings, dtype, Quantization.of("nf4", true), batch, seq, checkpointing);
+            message.append(String.format(Locale.ROOT, "%n  -Dlyrics.quantization=nf4 (a 4-bit base): %s%s",
+                    MemoryPlan.gib(nf4.totalBytes()), nf4.fits(device) ? " (fits)" : ""));
+        }
         throw new ConfigException(message.toString());
     }
 
     private static MemoryPlan plan(LlamaConfig config, String storage, LoraTrainer.Settings settings, DataType dtype,
-                                   int batch, int seq, boolean checkpointing) {
-        return MemoryPlan.training(config, dtype, storage, settings.lora().trainableParameters(config.tensorShapes()),
+                                   Quantization quantization, int batch, int seq, boolean checkpointing) {
+        MemoryPlan plan = MemoryPlan.training(config, dtype, storage, settings.lora().trainableParameters(config.tensorShapes()),
                 settings.lora().r(), batch, seq, checkpointing);
+        return quantization.quantized() ? plan.withNf4Projections(config, dtype, quantization.doubleQuant()) : plan;
     }
 
     private static List<TrainingExample> examples(List<AlpacaRecord> records, Request request, HfTokenizer tokenizer,

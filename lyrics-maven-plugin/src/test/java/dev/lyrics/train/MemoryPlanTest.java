@@ -10,6 +10,7 @@ import dev.lyrics.core.ConfigException;
 import dev.lyrics.lora.LoraConfig;
 import dev.lyrics.model.LlamaConfig;
 import dev.lyrics.model.MemoryPlan;
+import dev.lyrics.quant.Quantization;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ class MemoryPlanTest {
     }
 
     static MemoryPlan plan(DataType dtype, boolean checkpointing) {
-        return LoraFinetune.planOrFail(MISTRAL_7B, "BF16", study(checkpointing), dtype,
+        return LoraFinetune.planOrFail(MISTRAL_7B, "BF16", study(checkpointing), dtype, Quantization.NONE,
                 new MemoryPlan.DeviceMemory("test", Long.MAX_VALUE, Long.MAX_VALUE));
     }
 
@@ -51,7 +52,7 @@ class MemoryPlanTest {
         assertFalse(f16Checkpointed.fits(GPU_24GB), MemoryPlan.gib(f16Checkpointed.totalBytes()));
         assertTrue(f16Checkpointed.fits(new MemoryPlan.DeviceMemory("gpu(0)", 40L << 30, 39L << 30)));
         assertTrue(f16Checkpointed.totalBytes() < f16.totalBytes() / 5);
-        MemoryPlan oneRow = LoraFinetune.planOrFail(MISTRAL_7B, "BF16", study(true).withBatch(1, 16), DataType.FLOAT16,
+        MemoryPlan oneRow = LoraFinetune.planOrFail(MISTRAL_7B, "BF16", study(true).withBatch(1, 16), DataType.FLOAT16, Quantization.NONE,
                 GPU_24GB);
         oneRow.table(GPU_24GB).forEach(System.out::println);
     }
@@ -59,7 +60,7 @@ class MemoryPlanTest {
     @Test
     void aPlanThatDoesNotFitFailsNamingWhatWouldFit() {
         ConfigException e = assertThrows(ConfigException.class, () -> LoraFinetune.planOrFail(MISTRAL_7B, "BF16",
-                study(false), DataType.FLOAT32, GPU_24GB));
+                study(false), DataType.FLOAT32, Quantization.NONE, GPU_24GB));
         String message = e.getMessage();
         assertTrue(message.contains("nothing was loaded"), message);
         assertTrue(message.contains("-Dlyrics.finetune.gradientCheckpointing=true"), message);
@@ -69,6 +70,25 @@ class MemoryPlanTest {
                 message);
         assertTrue(message.contains("-Dlyrics.finetune.batchSize=1 -Dlyrics.finetune.gradientAccumulation=16"), message);
         assertTrue(message.contains("-Dlyrics.finetune.maxSeqLength=1024"), message);
-        assertTrue(message.contains("4-bit"), message);
+        assertTrue(message.contains("-Dlyrics.quantization=nf4 (a 4-bit base): "), message);
+    }
+
+    @Test
+    void theStudysNf4BaseCountsItsPackedProjectionsAndOneDequantizedLayer() {
+        MemoryPlan nf4 = LoraFinetune.planOrFail(MISTRAL_7B, "U8, BF16", study(true), DataType.FLOAT16,
+                Quantization.of("nf4", true), new MemoryPlan.DeviceMemory("test", Long.MAX_VALUE, Long.MAX_VALUE));
+        nf4.table(GPU_24GB).forEach(System.out::println);
+        // per layer: q 4096x4096, k and v 4096x1024, o 4096x4096, gate, up and down 4096x14336
+        long perLayer = 2L * 4096 * 4096 + 2L * 4096 * 1024 + 3L * 4096 * 14336;
+        long projections = 32 * perLayer;
+        assertEquals(6_979_321_856L, projections);
+        long blocks = projections / 64;
+        long packed = projections / 2 + blocks + (blocks + 255) / 256 * 4;
+        long rest = (MISTRAL_7B.parameterCount() - projections) * 2;
+        assertEquals(packed + rest, nf4.rows().get(0).bytes(), nf4.rows().get(0).toString());
+        assertEquals(perLayer * 2, nf4.rows().get(1).bytes(), "one layer dequantized to float16");
+        MemoryPlan f16 = plan(DataType.FLOAT16, true);
+        assertEquals(f16.totalBytes() - f16.rows().get(0).bytes() + packed + rest + perLayer * 2, nf4.totalBytes(),
+                "everything but the base weights as in the float16 plan");
     }
 }
