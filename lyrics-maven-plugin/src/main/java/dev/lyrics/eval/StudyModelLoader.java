@@ -61,22 +61,40 @@ public final class StudyModelLoader implements ModelLoader {
      * @param batchProperty the parameter that sets the batch ("lyrics.perplexity.batchSize")
      */
     public StudyModelLoader planning(String goal, int batchSize, String batchProperty, Log log) {
+        return planning(goal, batchSize, 0, "Lower " + batchProperty + " or lyrics.perplexity.contextLength", log);
+    }
+
+    /**
+     * Prints a memory plan before each transformer is loaded and fails before loading when it does
+     * not fit the device.
+     *
+     * @param goal      "lyrics:perplexity", "lyrics:generate"
+     * @param batchSize rows run at once
+     * @param maxTokens most tokens a row holds; 0 for the window's whole context (the plan never
+     *                  counts more than the context, where sampling restarts its cache)
+     * @param remedy    the sentence naming the parameters that shrink the plan ("Lower lyrics.perplexity.batchSize ...")
+     */
+    public StudyModelLoader planning(String goal, int batchSize, int maxTokens, String remedy, Log log) {
         this.planGoal = goal;
         this.planBatch = batchSize;
-        this.batchProperty = batchProperty;
+        this.planTokens = maxTokens;
+        this.planRemedy = remedy;
         this.log = log;
         return this;
     }
 
     private String planGoal;
     private int planBatch;
-    private String batchProperty;
+    private int planTokens;
+    private String planRemedy;
     private Log log;
 
     private void planOrFail(Path modelDir) throws IOException {
         LlamaConfig config = LlamaConfig.read(modelDir.resolve(HfCheckpoint.CONFIG));
+        int context = window(config).context();
+        int tokens = planTokens == 0 ? context : Math.min(planTokens, context);
         MemoryPlan plan = MemoryPlan.inference(planGoal, config, dtype, HfCheckpoint.storageFormats(modelDir), planBatch,
-                window(config).context());
+                tokens);
         if (quantization.quantized()) {
             plan = plan.withNf4Projections(config, dtype, quantization.doubleQuant());
         }
@@ -84,9 +102,9 @@ public final class StudyModelLoader implements ModelLoader {
         plan.table(memory).forEach(line -> log.info(planGoal + " " + line));
         if (!plan.fits(memory)) {
             throw new ConfigException(String.format(Locale.ROOT, "%s needs about %s (%s) but %s has %s; nothing was"
-                            + " loaded. Lower %s or lyrics.perplexity.contextLength, or run with -Dlyrics.dtype=float16",
+                            + " loaded. %s, or run with -Dlyrics.dtype=float16",
                     planGoal, MemoryPlan.gib(plan.totalBytes()), plan.title(), memory.device(),
-                    MemoryPlan.gib(memory.availableBytes()), batchProperty));
+                    MemoryPlan.gib(memory.availableBytes()), planRemedy));
         }
     }
 

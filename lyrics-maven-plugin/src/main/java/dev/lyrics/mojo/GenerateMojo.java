@@ -23,6 +23,7 @@ import dev.lyrics.generate.Samples;
 import dev.lyrics.generate.SamplesMarkdown;
 import dev.lyrics.generate.SamplingSettings;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -109,6 +110,7 @@ public class GenerateMojo extends AbstractEvaluationMojo {
         SortedMap<String, Double> temperatures = artistTemperatures(artistList);
         List<ModelUnderTest> models = models().stream()
                 .filter(model -> sampleBase || !model.name().equals(PerplexityResults.BASE)).toList();
+        plannedTokens = plannedTokens(template, artistList);
         ModelLoader loader = modelLoader();
         SamplingSettings settings = new SamplingSettings(temperature, topK, topP, repetitionPenalty, maxNewTokens);
 
@@ -160,6 +162,29 @@ public class GenerateMojo extends AbstractEvaluationMojo {
             opener = () -> loader.recurrent(model.name(), model.modelDir());
         }
         return new Generation.Plan(model.name(), opener, prompts);
+    }
+
+    /** Most tokens one sample holds, for the memory plan: set by run before the loader is made. */
+    private int plannedTokens;
+
+    /**
+     * The longest prompt in UTF-8 bytes (no tokenizer piece is shorter than a byte), BOS, and the new
+     * tokens: a bound on one sample's sequence that needs no model.
+     */
+    private int plannedTokens(PromptTemplate template, List<String> artistList) {
+        long longest = 0;
+        for (String artist : artistList) {
+            longest = Math.max(longest, Generation.alpacaPrompt(template, instruction, inputTemplate, artist)
+                    .getBytes(StandardCharsets.UTF_8).length);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, longest + 1 + maxNewTokens);
+    }
+
+    /** The project's models, each behind a memory plan for one sample of {@link #plannedTokens} tokens. */
+    @Override
+    ModelLoader modelLoader() {
+        return studyModelLoader(0, 0).planning("lyrics:generate", 1, plannedTokens,
+                "Lower lyrics.generate.maxNewTokens", new MavenLog(getLog()));
     }
 
     private PromptTemplate validate() {

@@ -9,6 +9,7 @@ import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.lyrics.core.ConfigException;
+import dev.lyrics.core.Log;
 import dev.lyrics.lora.LoraConfig;
 import dev.lyrics.lora.LoraModel;
 import dev.lyrics.model.LlamaModel;
@@ -67,5 +68,33 @@ class StudyModelLoaderTest {
         ConfigException e = assertThrows(ConfigException.class, () -> loader.transformer("base", base, null));
         assertTrue(e.getMessage().contains("lyrics.perplexity.contextLength"), e.getMessage());
         assertTrue(e.getMessage().contains("max_position_embeddings 512"), e.getMessage());
+    }
+
+    @Test
+    void theMemoryPlanIsPrintedBeforeLoadingForTheRowsAndTokensAskedCappedAtTheContext(@TempDir Path dir) throws Exception {
+        Path base = TinyBase.write(dir.resolve("base"));
+        for (int[] asked : new int[][] {{300, 300}, {5000, 512}, {0, 512}}) {
+            List<String> lines = new java.util.ArrayList<>();
+            Log log = new Log() {
+                @Override
+                public void info(String message) {
+                    lines.add(message);
+                }
+
+                @Override
+                public void warn(String message) {}
+
+                @Override
+                public void debug(String message) {}
+            };
+            StudyModelLoader loader = new StudyModelLoader(Device.cpu(), DataType.FLOAT32, 1, 0, 0)
+                    .planning("lyrics:generate", 1, asked[0], "Lower lyrics.generate.maxNewTokens", log);
+            try (LanguageModel model = loader.transformer("base", base, null)) {
+                assertTrue(lines.size() > 2, String.valueOf(lines));
+                assertEquals("lyrics:generate memory plan: lyrics:generate, float32 weights, batch 1 x " + asked[1] + " tokens",
+                        lines.get(0), "asked for " + asked[0] + " tokens of a 512-position model");
+                assertTrue(lines.get(lines.size() - 1).contains("total"), lines.get(lines.size() - 1));
+            }
+        }
     }
 }
