@@ -154,9 +154,23 @@ public final class StageCache {
     public void install(String key, Path staging) throws IOException {
         String problem = verify(staging, key);
         if (problem != null) {
-            throw new IOException("staged cache entry " + staging + " is not a valid entry of " + shortKey(key) + ": " + problem);
+            throw new InvalidEntryException(staging, key, problem);
         }
         commit(key, staging);
+    }
+
+    /** A staged entry refused by {@link #install}: why it is not a valid entry of its key. */
+    public static final class InvalidEntryException extends IOException {
+        private final String problem;
+
+        InvalidEntryException(Path staging, String key, String problem) {
+            super("staged cache entry " + staging + " is not a valid entry of " + shortKey(key) + ": " + problem);
+            this.problem = problem;
+        }
+
+        public String problem() {
+            return problem;
+        }
     }
 
     /** Flushes the staged files and manifest to disk, renames the directory into place, then flushes that rename. */

@@ -184,20 +184,24 @@ public final class StageRunner {
             if (downloaded < 0) {
                 return -1;
             }
-            String problem;
+            String problem = null;
             try {
                 EntryArchive.read(archive, staging);
-                problem = StageCache.verify(staging, key);
             } catch (IOException e) {
                 problem = e.getMessage();
             }
-            if (problem != null) {
-                log.warn(label + ": " + remote.describe() + " holds a corrupt entry " + StageCache.shortKey(key) + " ("
-                        + problem + "); computing locally");
-                return -1;
+            if (problem == null) {
+                try {
+                    // verifies every file against the manifest, then publishes; other I/O errors are the build's
+                    cache.install(key, staging);
+                    return downloaded;
+                } catch (StageCache.InvalidEntryException e) {
+                    problem = e.problem();
+                }
             }
-            cache.install(key, staging);
-            return downloaded;
+            log.warn(label + ": " + remote.describe() + " holds a corrupt entry " + StageCache.shortKey(key) + " ("
+                    + problem + "); computing locally");
+            return -1;
         } catch (RemoteCache.Failure e) {
             log.warn(label + ": " + e.getMessage() + "; computing locally, remote cache off for the rest of this build");
             return -1;
