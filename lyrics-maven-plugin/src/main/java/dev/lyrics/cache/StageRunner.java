@@ -64,10 +64,19 @@ public final class StageRunner {
         this.tally = tally;
     }
 
+    /**
+     * Runs a core stage under the given name, its outputs published in outputDir: the key is its
+     * settings' keyed components, its inputs' contents and the code its class can reach.
+     */
+    public <S extends Record> StageResult run(Stage<S> stage, String name, S settings, Path outputDir) throws Exception {
+        return run(StageSpec.of(stage, name, settings, outputDir), context -> stage.run(settings, context));
+    }
+
     public StageResult run(StageSpec spec, StageWork work) throws Exception {
         long start = System.nanoTime();
         HashIndex hashes = mode == Mode.DISABLED ? HashIndex.none() : cache.hashIndex();
-        StageKey description = StageKey.of(spec, codeFingerprint, hashes);
+        String code = spec.codeRoot() == null ? codeFingerprint : CodeFingerprint.ofStage(spec.codeRoot());
+        StageKey description = StageKey.of(spec, code, hashes);
         writeToCache(hashes::save);
         String key = description.hash();
         String label = "lyrics:" + spec.goal() + (spec.name().equals(spec.goal()) ? "" : " [" + spec.name() + "]");

@@ -17,6 +17,7 @@ import java.util.TreeMap;
  * @param params      resolved parameters as canonical strings, keyed by their property suffix ("lora.r")
  * @param environment engine, device and dtype where a model runs
  * @param outputDir   where the outputs are published for the rest of the build
+ * @param codeRoot    the class whose reachable code is fingerprinted into the key; null for the whole plugin
  */
 public record StageSpec(
         String goal,
@@ -24,7 +25,8 @@ public record StageSpec(
         SortedMap<String, Path> inputs,
         SortedMap<String, String> params,
         SortedMap<String, String> environment,
-        Path outputDir) {
+        Path outputDir,
+        Class<?> codeRoot) {
 
     public StageSpec {
         Objects.requireNonNull(goal, "goal");
@@ -39,6 +41,16 @@ public record StageSpec(
         return new Builder(goal, name, outputDir);
     }
 
+    /**
+     * The spec of a core stage: its settings' keyed components (see {@link SettingsKey}) and its own
+     * code, so that it is cached apart from every other stage.
+     */
+    public static <S extends Record> StageSpec of(Stage<S> stage, String name, S settings, Path outputDir) {
+        Builder builder = new Builder(stage.goal(), name, outputDir);
+        builder.codeRoot = stage.getClass();
+        return SettingsKey.describe(settings, builder).build();
+    }
+
     /** Collects inputs and parameters; values are turned into canonical strings. */
     public static final class Builder {
         private final String goal;
@@ -47,6 +59,7 @@ public record StageSpec(
         private final SortedMap<String, Path> inputs = new TreeMap<>();
         private final SortedMap<String, String> params = new TreeMap<>();
         private final SortedMap<String, String> environment = new TreeMap<>();
+        private Class<?> codeRoot;
 
         private Builder(String goal, String name, Path outputDir) {
             this.goal = goal;
@@ -62,7 +75,7 @@ public record StageSpec(
         /** A parameter that can change an output; null is recorded as absent. */
         public Builder param(String key, Object value) {
             if (value != null) {
-                params.put(key, canonical(value));
+                params.put(key, SettingsKey.canonical(key, value));
             }
             return this;
         }
@@ -73,25 +86,8 @@ public record StageSpec(
         }
 
         public StageSpec build() {
-            return new StageSpec(goal, name, inputs, params, environment, outputDir);
+            return new StageSpec(goal, name, inputs, params, environment, outputDir, codeRoot);
         }
 
-        private static String canonical(Object value) {
-            if (value instanceof Iterable<?> items) {
-                StringBuilder sb = new StringBuilder("[");
-                for (Object item : items) {
-                    if (sb.length() > 1) {
-                        sb.append(", ");
-                    }
-                    sb.append(canonical(item));
-                }
-                return sb.append(']').toString();
-            }
-            if (value instanceof Double || value instanceof Float) {
-                double d = ((Number) value).doubleValue();
-                return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
-            }
-            return String.valueOf(value);
-        }
     }
 }

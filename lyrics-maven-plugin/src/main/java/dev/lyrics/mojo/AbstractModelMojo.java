@@ -7,6 +7,7 @@ import dev.lyrics.core.ConfigException;
 import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.model.Torch;
 import dev.lyrics.quant.Quantization;
+import dev.lyrics.stage.Execution;
 import org.apache.maven.plugins.annotations.Parameter;
 
 /**
@@ -38,6 +39,11 @@ public abstract class AbstractModelMojo extends AbstractStageMojo {
     protected Device device() {
         Torch.engine(threads);
         return Torch.device(device, "lyrics.device");
+    }
+
+    /** Where and how the goal's models run, resolved and checked: the part of the key that names the machine. */
+    protected Execution execution() {
+        return Execution.resolve(device, dtype, threads, quantization());
     }
 
     protected DataType dtype() {

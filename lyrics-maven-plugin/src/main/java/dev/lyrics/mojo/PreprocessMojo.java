@@ -1,10 +1,9 @@
 package dev.lyrics.mojo;
 
 import dev.lyrics.cache.StageRunner;
-import dev.lyrics.cache.StageSpec;
-import dev.lyrics.core.InputException;
 import dev.lyrics.core.Log;
 import dev.lyrics.dataset.Preprocessor;
+import dev.lyrics.stage.Preprocess;
 import java.io.File;
 import java.util.List;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -58,21 +57,9 @@ public class PreprocessMojo extends AbstractStageMojo {
 
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
-        Preprocessor.Settings settings = new Preprocessor.Settings(testFraction, seed,
-                instructions == null || instructions.isEmpty() ? Preprocessor.DEFAULT_INSTRUCTIONS : instructions,
-                inputTemplate, minWordCount, overlapThreshold);
-        if (!songsFile.isFile()) {
-            throw InputException.at(songsFile.toPath(), "songs file not found; run lyrics:scrape first, or set <songsFile> or -Dlyrics.preprocess.songsFile");
-        }
-        StageSpec spec = StageSpec.builder("preprocess", "preprocess", stageDir("preprocess"))
-                .input("songs", songsFile.toPath())
-                .param("preprocess.testFraction", settings.testFraction())
-                .param("preprocess.seed", settings.seed())
-                .param("preprocess.instructions", settings.instructions())
-                .param("preprocess.inputTemplate", settings.inputTemplate())
-                .param("preprocess.minWordCount", settings.minWordCount())
-                .param("preprocess.overlapThreshold", settings.overlapThreshold())
-                .build();
-        runner.run(spec, context -> Preprocessor.run(songsFile.toPath(), settings, context.outputDir(), context.log()));
+        Preprocess.Settings settings = new Preprocess.Settings(songsFile.toPath(), new Preprocessor.Settings(testFraction,
+                seed, instructions == null || instructions.isEmpty() ? Preprocessor.DEFAULT_INSTRUCTIONS : instructions,
+                inputTemplate, minWordCount, overlapThreshold));
+        runner.run(new Preprocess(), Preprocess.GOAL, settings, stageDir(Preprocess.GOAL));
     }
 }

@@ -1,24 +1,14 @@
 package dev.lyrics.mojo;
 
 import dev.lyrics.cache.StageRunner;
-import dev.lyrics.cache.StageSpec;
 import dev.lyrics.core.ConfigException;
-import dev.lyrics.core.InputException;
 import dev.lyrics.core.Log;
-import dev.lyrics.dataset.Song;
-import dev.lyrics.dataset.SongsJsonl;
-import dev.lyrics.scrape.CorpusSource;
-import dev.lyrics.scrape.SongSource;
 import dev.lyrics.scrape.genius.GeniusSettings;
-import dev.lyrics.scrape.genius.GeniusSource;
 import dev.lyrics.scrape.genius.GeniusToken;
+import dev.lyrics.stage.Scrape;
 import java.io.File;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URISyntaxException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -107,78 +97,31 @@ public class ScrapeMojo extends AbstractStageMojo {
 
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
-        ConfigException.require(maxSongsPerArtist >= 1, "lyrics.scrape.maxSongsPerArtist", maxSongsPerArtist, "must be at least 1");
         List<String> artistList = artists == null ? List.of() : artists;
-        StageSpec.Builder spec = StageSpec.builder("scrape", "scrape", stageDir("scrape"))
-                .param("scrape.source", source)
-                .param("scrape.artists", artistList)
-                .param("scrape.maxSongsPerArtist", maxSongsPerArtist);
-        SongSource songSource;
-        switch (source) {
-            case "corpus" -> {
-                Path corpus = corpusFile.toPath().normalize();
-                spec.input("corpus", corpus);
-                if (!Files.isRegularFile(corpus)) {
-                    throw InputException.at(corpus, "corpus file not found; set <corpusFile> or -Dlyrics.scrape.corpusFile");
-                }
-                songSource = new CorpusSource(corpus, artistList, maxSongsPerArtist);
-            }
-            case "genius" -> songSource = geniusSource(artistList, spec);
-            default -> throw ConfigException.of("lyrics.scrape.source", source, "must be corpus or genius");
-        }
-        runner.run(spec.build(), context -> {
-            List<Song> songs = songSource.songs(context);
-            SongsJsonl.write(context.outputDir().resolve("songs.jsonl"), songs);
-            context.log().info("lyrics:scrape wrote " + songs.size() + " songs");
-        });
+        Scrape.Settings settings = "genius".equals(source)
+                ? Scrape.Settings.genius(new GeniusSettings(GeniusSettings.httpUrl("lyrics.genius.apiUrl", apiUrl),
+                        GeniusSettings.httpUrl("lyrics.genius.webUrl", webUrl), artistList, maxSongsPerArtist, includeFeatures,
+                        excludeTerms == null ? List.of() : excludeTerms, GeniusSettings.seconds(minIntervalSeconds), concurrency,
+                        GeniusSettings.seconds(timeoutSeconds), retries, GeniusSettings.seconds(backoffSeconds),
+                        pageStore != null ? pageStore.toPath() : cacheDir.toPath().resolve("genius-pages"), cacheRefresh), token())
+                : "corpus".equals(source) ? Scrape.Settings.corpus(corpusFile.toPath(), artistList, maxSongsPerArtist)
+                : new Scrape.Settings(source, artistList, maxSongsPerArtist, null, null, null);
+        runner.run(new Scrape(), Scrape.GOAL, settings, stageDir(Scrape.GOAL));
     }
 
-    /** Validates the genius parameters, keys the ones that change the songs, and finds the token. */
-    private SongSource geniusSource(List<String> artistList, StageSpec.Builder spec) throws IOException {
-        ConfigException.require(!artistList.isEmpty(), "lyrics.scrape.artists", "empty", "source genius needs the artists to scrape");
-        URI api = httpUrl("lyrics.genius.apiUrl", apiUrl);
-        URI web = httpUrl("lyrics.genius.webUrl", webUrl);
-        ConfigException.require(minIntervalSeconds >= 0, "lyrics.genius.minIntervalSeconds", minIntervalSeconds, "must not be negative");
-        ConfigException.require(concurrency >= 1 && concurrency <= 8, "lyrics.genius.concurrency", concurrency, "must be 1 to 8 (be polite)");
-        ConfigException.require(timeoutSeconds > 0, "lyrics.genius.timeoutSeconds", timeoutSeconds, "must be positive");
-        ConfigException.require(retries >= 0, "lyrics.genius.retries", retries, "must not be negative");
-        ConfigException.require(backoffSeconds >= 0, "lyrics.genius.backoffSeconds", backoffSeconds, "must not be negative");
-        List<String> terms = excludeTerms == null ? List.of() : excludeTerms;
-        // politeness, the page store and the token change how songs are fetched, not which: not in the key
-        spec.param("genius.apiUrl", api)
-                .param("genius.webUrl", web)
-                .param("genius.includeFeatures", includeFeatures)
-                .param("genius.excludeTerms", terms);
+    /** The Genius token from the environment, .env or settings.xml's server "genius". */
+    private GeniusToken token() throws IOException {
         Path dotEnv = project.getBasedir().toPath().resolve(".env");
         GeniusToken token = GeniusToken.find(System.getenv(GeniusToken.VARIABLE), dotEnv, settingsPassword());
         if (token == null) {
             throw new ConfigException(GeniusToken.missingMessage(dotEnv));
         }
-        Path store = pageStore != null ? pageStore.toPath() : cacheDir.toPath().resolve("genius-pages");
-        return new GeniusSource(new GeniusSettings(api, web, artistList, maxSongsPerArtist, includeFeatures, terms,
-                seconds(minIntervalSeconds), concurrency, seconds(timeoutSeconds), retries, seconds(backoffSeconds),
-                store, cacheRefresh), token);
+        return token;
     }
 
     /** The password of settings.xml's server "genius", decrypted if it is encrypted; null if there is none. */
     private String settingsPassword() {
         Server server = decryptedServer(GeniusToken.SERVER_ID);
         return server == null ? null : server.getPassword();
-    }
-
-    private static URI httpUrl(String property, String value) {
-        try {
-            URI uri = new URI(value);
-            if (("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null) {
-                return uri;
-            }
-        } catch (URISyntaxException ignored) {
-            // reported below with the parameter's name
-        }
-        throw ConfigException.of(property, value, "must be an http(s) URL");
-    }
-
-    private static Duration seconds(double value) {
-        return Duration.ofNanos(Math.round(value * 1e9));
     }
 }

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
@@ -57,6 +58,48 @@ public final class Pretrainer {
             int batchSize, int steps, double learningRate, double minLrRatio, int warmupSteps,
             LrSchedule.Kind schedule, double weightDecay, double beta1, double beta2, double gradClip,
             long seed, double validationFraction, int evalInterval, SafetensorsFile.DType storage) {
+
+        public Settings {
+            ConfigException.require(vocabSize >= 3 + 256, "lyrics.pretrain.vocabSize", vocabSize, "must be at least 259 (3 special tokens and 256 bytes)");
+            ConfigException.require(hiddenSize > 0 && heads > 0 && hiddenSize % heads == 0 && (hiddenSize / heads) % 2 == 0,
+                    "lyrics.pretrain.heads", heads, "must divide hiddenSize " + hiddenSize + " into an even head size");
+            ConfigException.require(kvHeads > 0 && heads % kvHeads == 0, "lyrics.pretrain.kvHeads", kvHeads, "must divide heads " + heads);
+            ConfigException.require(layers >= 1, "lyrics.pretrain.layers", layers, "must be at least 1");
+            ConfigException.require(intermediateSize >= 1, "lyrics.pretrain.intermediateSize", intermediateSize, "must be at least 1");
+            ConfigException.require(contextLength >= 2, "lyrics.pretrain.contextLength", contextLength, "must be at least 2");
+            ConfigException.require(batchSize >= 1, "lyrics.pretrain.batchSize", batchSize, "must be at least 1");
+            ConfigException.require(steps >= 1, "lyrics.pretrain.steps", steps, "must be at least 1");
+            ConfigException.require(learningRate > 0, "lyrics.pretrain.learningRate", learningRate, "must be positive");
+            ConfigException.require(minLrRatio >= 0 && minLrRatio <= 1, "lyrics.pretrain.minLrRatio", minLrRatio, "must be in [0, 1]");
+            ConfigException.require(warmupSteps >= 0, "lyrics.pretrain.warmupSteps", warmupSteps, "must not be negative");
+            ConfigException.require(weightDecay >= 0, "lyrics.pretrain.weightDecay", weightDecay, "must not be negative");
+            ConfigException.require(beta1 >= 0 && beta1 < 1, "lyrics.pretrain.beta1", beta1, "must be in [0, 1)");
+            ConfigException.require(beta2 >= 0 && beta2 < 1, "lyrics.pretrain.beta2", beta2, "must be in [0, 1)");
+            ConfigException.require(gradClip >= 0, "lyrics.pretrain.gradClip", gradClip, "must not be negative (0 turns clipping off)");
+            ConfigException.require(validationFraction > 0 && validationFraction <= 0.5, "lyrics.pretrain.validationFraction",
+                    validationFraction, "must be in (0, 0.5]");
+            ConfigException.require(evalInterval >= 1, "lyrics.pretrain.evalInterval", evalInterval, "must be at least 1");
+        }
+
+        /** lyrics.pretrain.schedule: cosine, linear or constant. */
+        public static LrSchedule.Kind schedule(String name) {
+            return switch (name) {
+                case "cosine" -> LrSchedule.Kind.COSINE;
+                case "linear" -> LrSchedule.Kind.LINEAR;
+                case "constant" -> LrSchedule.Kind.CONSTANT;
+                default -> throw ConfigException.of("lyrics.pretrain.schedule", name, "must be cosine, linear or constant");
+            };
+        }
+
+        /** lyrics.pretrain.storage: the dtype of model.safetensors. */
+        public static SafetensorsFile.DType storage(String name) {
+            return switch (name) {
+                case "float16" -> SafetensorsFile.DType.F16;
+                case "bfloat16" -> SafetensorsFile.DType.BF16;
+                case "float32" -> SafetensorsFile.DType.F32;
+                default -> throw ConfigException.of("lyrics.pretrain.storage", name, "must be float16, bfloat16 or float32");
+            };
+        }
 
         public LlamaConfig modelConfig() {
             return LlamaConfig.of(vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads, contextLength,

@@ -1,0 +1,66 @@
+package dev.lyrics.stage;
+
+import dev.lyrics.cache.Stage;
+import dev.lyrics.cache.StageContext;
+import dev.lyrics.dataset.Preprocessor;
+import java.nio.file.Path;
+
+/**
+ * lyrics:preprocess: splits the songs by song into train and test sets, as Alpaca JSON and plain
+ * text, with vocabularies and statistics.
+ */
+public final class Preprocess implements Stage<Preprocess.Settings> {
+    public static final String GOAL = "preprocess";
+
+    /**
+     * @param songs the songs to split (the scrape stage's songs.jsonl)
+     * @param split how they are split and turned into Alpaca records
+     */
+    public record Settings(Path songs, Preprocessor.Settings split) {
+        public Settings {
+            StageFiles.require(songs, Scrape.GOAL, "or set <songsFile> or -Dlyrics.preprocess.songsFile");
+        }
+    }
+
+    @Override
+    public String goal() {
+        return GOAL;
+    }
+
+    @Override
+    public void run(Settings settings, StageContext context) throws Exception {
+        Preprocessor.run(settings.songs(), settings.split(), context.outputDir(), context.log());
+    }
+
+    /** What lyrics:preprocess wrote, for the stages that read it; every file checked to exist. */
+    public record Outputs(Path dir) {
+        public Path trainJson() {
+            return file("train.json");
+        }
+
+        public Path testJson() {
+            return file("test.json");
+        }
+
+        public Path trainLyrics() {
+            return file("train_lyrics.txt");
+        }
+
+        public Path testLyrics() {
+            return file("test_lyrics.txt");
+        }
+
+        /** vocab_char.json or vocab_word.json. */
+        public Path vocabulary(String fileName) {
+            return file(fileName);
+        }
+
+        public Path datasetInfo() {
+            return file("dataset_info.json");
+        }
+
+        private Path file(String name) {
+            return StageFiles.require(dir.resolve(name), GOAL, "or point lyrics.outputDirectory at a build that did");
+        }
+    }
+}
