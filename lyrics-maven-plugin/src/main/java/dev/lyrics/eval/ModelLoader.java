@@ -1,5 +1,6 @@
 package dev.lyrics.eval;
 
+import dev.lyrics.lm.LanguageModel;
 import java.nio.file.Path;
 import java.util.SortedMap;
 

@@ -1,5 +1,6 @@
 package dev.lyrics.eval;
 
+import dev.lyrics.lm.SlidingWindow;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;

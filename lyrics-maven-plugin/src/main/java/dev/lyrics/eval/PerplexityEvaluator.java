@@ -2,6 +2,8 @@ package dev.lyrics.eval;
 
 import dev.lyrics.core.Log;
 import dev.lyrics.core.Progress;
+import dev.lyrics.lm.LanguageModel;
+import dev.lyrics.lm.ScoredText;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -1,5 +1,7 @@
 package dev.lyrics.eval;
 
+import dev.lyrics.lm.ScoredText;
+import dev.lyrics.lm.SlidingWindow;
 import java.util.List;
 import java.util.Optional;
 

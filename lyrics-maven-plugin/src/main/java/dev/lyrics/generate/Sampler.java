@@ -1,6 +1,6 @@
 package dev.lyrics.generate;
 
-import dev.lyrics.eval.Decoder;
+import dev.lyrics.lm.Decoder;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;

@@ -8,6 +8,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.lyrics.core.ConfigException;
+import dev.lyrics.core.Djl;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -27,7 +28,7 @@ public final class Torch {
      * @param threads intra-op threads, 0 for libtorch's default (one per core)
      */
     public static synchronized Engine engine(int threads) {
-        offlineByDefault();
+        Djl.offlineByDefault();
         if (threads > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         }
@@ -39,13 +40,6 @@ public final class Torch {
             JniUtils.setNumThreads(threads);
         }
         return engine;
-    }
-
-    /** DJL must not download anything unless the user allowed it: a missing library fails fast instead of hanging. */
-    public static void offlineByDefault() {
-        if (System.getProperty("ai.djl.offline") == null) {
-            System.setProperty("ai.djl.offline", "true");
-        }
     }
 
     public static Engine engine() {

@@ -2,10 +2,10 @@ package dev.lyrics.model;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import dev.lyrics.eval.Decoder;
-import dev.lyrics.eval.LanguageModel;
-import dev.lyrics.eval.ScoredText;
-import dev.lyrics.eval.SlidingWindow;
+import dev.lyrics.lm.Decoder;
+import dev.lyrics.lm.LanguageModel;
+import dev.lyrics.lm.ScoredText;
+import dev.lyrics.lm.SlidingWindow;
 import dev.lyrics.tokenizer.HfTokenizer;
 import java.util.ArrayList;
 import java.util.Arrays;

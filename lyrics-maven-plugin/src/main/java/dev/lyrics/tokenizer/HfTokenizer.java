@@ -4,9 +4,9 @@ import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import ai.djl.huggingface.tokenizers.jni.CharSpan;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.lyrics.core.Djl;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
-import dev.lyrics.model.Torch;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -72,7 +72,7 @@ public final class HfTokenizer implements AutoCloseable {
         if (maxId < 0) {
             throw InputException.at(file, "no model.vocab: not a tokenizer.json this loader understands");
         }
-        Torch.offlineByDefault();
+        Djl.offlineByDefault();
         HuggingFaceTokenizer tokenizer;
         try {
             tokenizer = HuggingFaceTokenizer.newInstance(file, Map.of(

@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.lyrics.dataset.AlpacaRecord;
 import dev.lyrics.dataset.PromptTemplate;
+import dev.lyrics.lm.ScoredText;
+import dev.lyrics.lm.SlidingWindow;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;

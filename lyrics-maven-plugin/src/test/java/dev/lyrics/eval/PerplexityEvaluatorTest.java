@@ -8,6 +8,8 @@ import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
 import dev.lyrics.dataset.AlpacaRecord;
 import dev.lyrics.dataset.PromptTemplate;
+import dev.lyrics.lm.LanguageModel;
+import dev.lyrics.lm.SlidingWindow;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -5,10 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.lyrics.core.CapturingLog;
 import dev.lyrics.core.GateException;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
-import dev.lyrics.core.CapturingLog;
+import dev.lyrics.lm.ScoredText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -10,6 +10,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Log;
+import dev.lyrics.lm.LanguageModel;
+import dev.lyrics.lm.SlidingWindow;
 import dev.lyrics.lora.LoraConfig;
 import dev.lyrics.lora.LoraModel;
 import dev.lyrics.model.LlamaModel;

@@ -1,5 +1,9 @@
 package dev.lyrics.eval;
 
+import dev.lyrics.lm.Decoder;
+import dev.lyrics.lm.LanguageModel;
+import dev.lyrics.lm.ScoredText;
+import dev.lyrics.lm.SlidingWindow;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

@@ -3,7 +3,7 @@ package dev.lyrics.generate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lyrics.eval.Decoder;
+import dev.lyrics.lm.Decoder;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.SplittableRandom;

@@ -1,8 +1,8 @@
 package dev.lyrics.generate;
 
-import dev.lyrics.eval.Decoder;
-import dev.lyrics.eval.LanguageModel;
-import dev.lyrics.eval.ScoredText;
+import dev.lyrics.lm.Decoder;
+import dev.lyrics.lm.LanguageModel;
+import dev.lyrics.lm.ScoredText;
 import java.util.ArrayList;
 import java.util.List;
 

@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lyrics.eval.Decoder;
+import dev.lyrics.lm.Decoder;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.SplittableRandom;

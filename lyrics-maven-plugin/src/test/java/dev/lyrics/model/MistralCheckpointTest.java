@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
-import dev.lyrics.eval.SlidingWindow;
+import dev.lyrics.lm.SlidingWindow;
 import dev.lyrics.lora.LoraModel;
 import dev.lyrics.tokenizer.HfTokenizer;
 import java.io.IOException;

@@ -1,8 +1,8 @@
 package dev.lyrics.mojo;
 
 import dev.lyrics.dataset.PromptTemplate;
-import dev.lyrics.eval.LanguageModel;
 import dev.lyrics.eval.ModelLoader;
+import dev.lyrics.lm.LanguageModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Log;
-import dev.lyrics.eval.Decoder;
-import dev.lyrics.eval.ScoredText;
+import dev.lyrics.lm.Decoder;
+import dev.lyrics.lm.ScoredText;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.lyrics.eval;
+package dev.lyrics.lm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

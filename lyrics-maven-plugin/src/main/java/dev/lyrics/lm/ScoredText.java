@@ -1,4 +1,4 @@
-package dev.lyrics.eval;
+package dev.lyrics.lm;
 
 /**
  * Per-unit scores of one text.

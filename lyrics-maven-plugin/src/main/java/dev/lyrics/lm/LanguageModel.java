@@ -1,4 +1,4 @@
-package dev.lyrics.eval;
+package dev.lyrics.lm;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,4 +1,4 @@
-package dev.lyrics.eval;
+package dev.lyrics.lm;
 
 /** Incremental decoding state: the model has read a prompt and every unit accepted since. */
 public interface Decoder extends AutoCloseable {
