@@ -98,14 +98,14 @@ public class ScrapeMojo extends AbstractStageMojo {
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
         List<String> artistList = artists == null ? List.of() : artists;
-        Scrape.Settings settings = "genius".equals(source)
-                ? Scrape.Settings.genius(new GeniusSettings(GeniusSettings.httpUrl("lyrics.genius.apiUrl", apiUrl),
+        Scrape.Settings settings = switch (Scrape.Source.parameter(source)) {
+            case GENIUS -> Scrape.Settings.genius(new GeniusSettings(GeniusSettings.httpUrl("lyrics.genius.apiUrl", apiUrl),
                         GeniusSettings.httpUrl("lyrics.genius.webUrl", webUrl), artistList, maxSongsPerArtist, includeFeatures,
                         excludeTerms == null ? List.of() : excludeTerms, GeniusSettings.seconds(minIntervalSeconds), concurrency,
                         GeniusSettings.seconds(timeoutSeconds), retries, GeniusSettings.seconds(backoffSeconds),
-                        pageStore != null ? pageStore.toPath() : cacheDir.toPath().resolve("genius-pages"), cacheRefresh), token())
-                : "corpus".equals(source) ? Scrape.Settings.corpus(corpusFile.toPath(), artistList, maxSongsPerArtist)
-                : new Scrape.Settings(source, artistList, maxSongsPerArtist, null, null, null);
+                        pageStore != null ? pageStore.toPath() : cacheDir.toPath().resolve("genius-pages"), cacheRefresh), token());
+            case CORPUS -> Scrape.Settings.corpus(corpusFile.toPath(), artistList, maxSongsPerArtist);
+        };
         runner.run(new Scrape(), Scrape.GOAL, settings, stageDir(Scrape.GOAL));
     }
 

@@ -25,6 +25,21 @@ public final class Scrape implements Stage<Scrape.Settings> {
     public static final String GOAL = "scrape";
     static final String SONGS = "songs.jsonl";
 
+    /** Where songs come from (lyrics.scrape.source). */
+    public enum Source {
+        CORPUS,
+        GENIUS;
+
+        /** The lyrics.scrape.source parameter, checked. */
+        public static Source parameter(String value) {
+            return switch (value == null ? "" : value) {
+                case "corpus" -> CORPUS;
+                case "genius" -> GENIUS;
+                default -> throw ConfigException.of("lyrics.scrape.source", value, "must be corpus or genius");
+            };
+        }
+    }
+
     /**
      * Exactly one of corpus and genius is set.
      *
@@ -32,34 +47,27 @@ public final class Scrape implements Stage<Scrape.Settings> {
      * @param genius what to scrape from Genius (source genius)
      * @param token  the Genius token (source genius): a secret, never in a key or a log
      */
-    public record Settings(String source, List<String> artists, int maxSongsPerArtist, Path corpus, GeniusSettings genius,
+    public record Settings(List<String> artists, int maxSongsPerArtist, Path corpus, GeniusSettings genius,
             @Unkeyed("a secret; it decides who asks, not what Genius answers") GeniusToken token) {
         public Settings {
             artists = List.copyOf(artists);
             ConfigException.require(maxSongsPerArtist >= 1, "lyrics.scrape.maxSongsPerArtist", maxSongsPerArtist, "must be at least 1");
-            switch (source) {
-                case "corpus" -> {
-                    if (!Files.isRegularFile(corpus)) {
-                        throw InputException.at(corpus, "corpus file not found; set <corpusFile> or -Dlyrics.scrape.corpusFile");
-                    }
-                }
-                case "genius" -> {
-                    if (genius == null || token == null) {
-                        throw new IllegalArgumentException("source genius needs its settings and token");
-                    }
-                }
-                default -> throw ConfigException.of("lyrics.scrape.source", source, "must be corpus or genius");
+            if ((corpus == null) == (genius == null) || (genius == null) != (token == null)) {
+                throw new IllegalArgumentException("either a corpus file, or Genius settings and a token");
+            }
+            if (corpus != null && !Files.isRegularFile(corpus)) {
+                throw InputException.at(corpus, "corpus file not found; set <corpusFile> or -Dlyrics.scrape.corpusFile");
             }
         }
 
         /** The embedded corpus, filtered by artist and count. */
         public static Settings corpus(Path corpusFile, List<String> artists, int maxSongsPerArtist) {
-            return new Settings("corpus", artists, maxSongsPerArtist, corpusFile.normalize(), null, null);
+            return new Settings(artists, maxSongsPerArtist, corpusFile.normalize(), null, null);
         }
 
         /** Genius, with the token found by the caller. */
         public static Settings genius(GeniusSettings genius, GeniusToken token) {
-            return new Settings("genius", genius.artists(), genius.maxSongsPerArtist(), null, genius, token);
+            return new Settings(genius.artists(), genius.maxSongsPerArtist(), null, genius, token);
         }
     }
 

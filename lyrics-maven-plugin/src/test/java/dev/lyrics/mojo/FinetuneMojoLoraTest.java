@@ -128,6 +128,6 @@ class FinetuneMojoLoraTest {
     @Test
     void missingTrainingData() throws IOException {
         assertFailsNaming(m -> m.preprocessDirectory = dir.resolve("nowhere").toFile(),
-                "lyrics.finetune.preprocessDirectory", "has no train.json");
+                "lyrics.finetune.preprocessDirectory", "train.json: not found; run lyrics:preprocess");
     }
 }

@@ -55,7 +55,7 @@ class FinetuneMojoTest {
 
         String message = assertThrows(MojoFailureException.class, mojo::execute).getMessage();
 
-        assertTrue(message.contains("lyrics.finetune.preprocessDirectory") && message.contains("has no vocab_word.json"), message);
+        assertTrue(message.contains("lyrics.finetune.preprocessDirectory") && message.contains("vocab_word.json: not found; run lyrics:preprocess"), message);
         assertTrue(Files.notExists(tmp.resolve("lyrics/rnn-lstm-char")));
     }
 
