@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * No package of the plugin depends on itself through others: the graph of which dev.lyrics package
  * names which, read from the compiled classes' constant pools (class references, descriptors,
- * signatures), has no cycle. A cycle is reported as the packages in order with, for each step, one
- * class that makes it.
+ * signatures), has no cycle. Each cycle is reported as its packages in order with, for each step,
+ * one class reference that makes it.
  */
 class PackageCyclesTest {
     @Test
@@ -50,28 +50,39 @@ class PackageCyclesTest {
         return graph;
     }
 
-    /** One line per strongly connected group of packages: a shortest cycle through its first package. */
+    /**
+     * One line per cycle: for each package in a strongly connected group, a shortest cycle through
+     * it, each cycle once.
+     */
     static List<String> cycles(SortedMap<String, SortedMap<String, String>> graph) {
-        List<String> cycles = new ArrayList<>();
+        SortedMap<String, String> cycles = new TreeMap<>();
         for (SortedSet<String> group : stronglyConnected(graph)) {
             if (group.size() > 1) {
-                cycles.add(describe(graph, group));
+                for (String start : group) {
+                    List<String> cycle = shortestCycle(graph, group, start);
+                    // the same cycle found from another of its packages: keyed by its sorted packages and order
+                    List<String> rotated = rotateToSmallest(cycle);
+                    cycles.putIfAbsent(String.join(" ", rotated), describe(graph, rotated));
+                }
             }
         }
-        return cycles;
+        return new ArrayList<>(cycles.values());
     }
 
-    private static String describe(SortedMap<String, SortedMap<String, String>> graph, SortedSet<String> group) {
-        String start = group.first();
+    /** The packages of a shortest cycle from start back to it, start first (not repeated). */
+    private static List<String> shortestCycle(SortedMap<String, SortedMap<String, String>> graph, SortedSet<String> group,
+            String start) {
         Map<String, String> cameFrom = new HashMap<>();
         Deque<String> queue = new ArrayDeque<>(List.of(start));
-        String last = null;
-        while (last == null) {
+        while (true) {
             String at = queue.remove();
             for (String next : graph.getOrDefault(at, new TreeMap<>()).keySet()) {
                 if (next.equals(start)) {
-                    last = at;
-                    break;
+                    List<String> path = new ArrayList<>(List.of(at));
+                    while (!path.get(0).equals(start)) {
+                        path.add(0, cameFrom.get(path.get(0)));
+                    }
+                    return path;
                 }
                 if (group.contains(next) && !cameFrom.containsKey(next)) {
                     cameFrom.put(next, at);
@@ -79,18 +90,26 @@ class PackageCyclesTest {
                 }
             }
         }
-        List<String> path = new ArrayList<>(List.of(last));
-        while (!path.get(0).equals(start)) {
-            path.add(0, cameFrom.get(path.get(0)));
-        }
-        path.add(start);
-        StringBuilder text = new StringBuilder(dotted(start));
+    }
+
+    private static List<String> rotateToSmallest(List<String> cycle) {
+        int smallest = cycle.indexOf(new TreeSet<>(cycle).first());
+        List<String> rotated = new ArrayList<>(cycle.subList(smallest, cycle.size()));
+        rotated.addAll(cycle.subList(0, smallest));
+        return rotated;
+    }
+
+    /** "a -> b -> a (a.X -> b.Y; b.Z -> a.W)". */
+    private static String describe(SortedMap<String, SortedMap<String, String>> graph, List<String> cycle) {
+        StringBuilder text = new StringBuilder(dotted(cycle.get(0)));
         StringBuilder because = new StringBuilder();
-        for (int i = 1; i < path.size(); i++) {
-            text.append(" -> ").append(dotted(path.get(i)));
-            because.append(because.length() == 0 ? "" : "; ").append(graph.get(path.get(i - 1)).get(path.get(i)));
+        for (int i = 0; i < cycle.size(); i++) {
+            String from = cycle.get(i);
+            String to = cycle.get((i + 1) % cycle.size());
+            text.append(" -> ").append(dotted(to));
+            because.append(i == 0 ? "" : "; ").append(graph.get(from).get(to));
         }
-        return text + " (" + because + ")" + (group.size() > path.size() - 1 ? ", cycle group " + dotted(group) : "");
+        return text + " (" + because + ")";
     }
 
     /** Tarjan's strongly connected components, in a deterministic order. */
