@@ -87,22 +87,34 @@ public final class CompiledCode {
      */
     public SortedSet<String> references(String className) {
         SortedSet<String> references = new TreeSet<>();
-        for (String constant : constantPool(classFile(className)).utf8) {
+        for (String constant : constantPool(className).utf8) {
             Matcher matcher = NAME.matcher(constant);
             while (matcher.find()) {
-                String name = stripTrailingDots(matcher.group());
-                name = name.startsWith(PREFIX) ? name : name.replace('.', '/');
-                name = name.endsWith(CLASS) ? name.substring(0, name.length() - CLASS.length()) : name;
-                boolean known = entries.containsKey(name + CLASS) // a class
-                        || entries.containsKey(name) // a resource
-                        || !entries.subMap(name + "/", name + "0").isEmpty(); // a package ('0' follows '/')
-                if (known) {
-                    references.add(name);
+                String found = stripTrailingDots(matcher.group());
+                String name = found.startsWith(PREFIX) ? found : found.replace('.', '/');
+                String known = known(name);
+                if (known == null && name.indexOf('.') > 0) {
+                    // a class named with a suffix (dev/lyrics/model/LlamaModel.java): counting it errs on the safe side
+                    known = known(name.substring(0, name.indexOf('.')));
+                }
+                if (known != null) {
+                    references.add(known);
                 }
             }
         }
         references.remove(className);
         return references;
+    }
+
+    /** The class (without .class), resource or package {@code name} is here, or null where it is none of them. */
+    private String known(String name) {
+        String bare = name.endsWith(CLASS) ? name.substring(0, name.length() - CLASS.length()) : name;
+        if (entries.containsKey(bare + CLASS)) {
+            return bare;
+        }
+        boolean resourceOrPackage = entries.containsKey(name)
+                || !entries.subMap(name + "/", name + "0").isEmpty(); // '0' is the character after '/'
+        return resourceOrPackage ? name : null;
     }
 
     /** Whether {@code reference} (from {@link #references}) is a class of this code. */
@@ -117,15 +129,19 @@ public final class CompiledCode {
 
     /** The methods a class calls, as owner.name (java/lang/Class.forName), sorted. */
     public SortedSet<String> calls(String className) {
-        return constantPool(classFile(className)).calls;
+        return constantPool(className).calls;
     }
 
-    private byte[] classFile(String className) {
+    private ConstantPool constantPool(String className) {
         byte[] classFile = entries.get(className + CLASS);
         if (classFile == null) {
             throw new IllegalArgumentException("no class " + className.replace('/', '.') + " in " + PREFIX);
         }
-        return classFile;
+        try {
+            return constantPool(classFile);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(className + CLASS + ": " + e.getMessage(), e);
+        }
     }
 
     private static String stripTrailingDots(String name) {
