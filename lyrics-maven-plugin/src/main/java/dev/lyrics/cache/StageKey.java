@@ -44,7 +44,7 @@ public record StageKey(
     public List<String> changesSince(StageKey earlier) {
         List<String> reasons = new ArrayList<>();
         if (!Objects.equals(code, earlier.code)) {
-            reasons.add("plugin code changed");
+            reasons.add("code changed (the classes this stage reaches)");
         }
         diffValues("parameter ", earlier.params, params, reasons);
         diffValues("", earlier.environment, environment, reasons);

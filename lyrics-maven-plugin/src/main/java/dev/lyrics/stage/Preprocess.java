@@ -18,7 +18,7 @@ public final class Preprocess implements Stage<Preprocess.Settings> {
      */
     public record Settings(Path songs, Preprocessor.Settings split) {
         public Settings {
-            StageFiles.require(songs, Scrape.GOAL, "or set <songsFile> or -Dlyrics.preprocess.songsFile");
+            StageFiles.require(songs, "scrape", "or set <songsFile> or -Dlyrics.preprocess.songsFile");
         }
     }
 

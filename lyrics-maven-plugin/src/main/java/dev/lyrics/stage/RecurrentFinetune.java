@@ -18,6 +18,9 @@ import java.util.Set;
  * split's lyrics into target/lyrics/&lt;name&gt;/. One stage per model.
  */
 public final class RecurrentFinetune implements Stage<RecurrentFinetune.Settings> {
+    /** The goal of the LoRA fine-tune too; spelled here so that this stage's code does not reach the LoRA stage's. */
+    public static final String GOAL = "finetune";
+
     /** Named in errors about the files read from the preprocess stage. */
     private static final String PREPROCESS_DIRECTORY = "lyrics.finetune.preprocessDirectory";
 
@@ -51,7 +54,7 @@ public final class RecurrentFinetune implements Stage<RecurrentFinetune.Settings
 
     @Override
     public String goal() {
-        return Finetune.GOAL;
+        return GOAL;
     }
 
     @Override

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.eval.PerplexityEvaluator;
 import dev.lyrics.report.ReportPage;
-import dev.lyrics.train.LoraFinetune;
+import dev.lyrics.stage.Finetune;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * way a code change edits them: a string constant of a class file changed in place.
  */
 class StageFingerprintTest {
-    private static final String FINETUNE = LoraFinetune.class.getName();
+    private static final String FINETUNE = Finetune.class.getName();
     private static final String PERPLEXITY = PerplexityEvaluator.class.getName();
     private static final String REPORT = ReportPage.class.getName();
 
@@ -151,8 +151,8 @@ class StageFingerprintTest {
 
     @Test
     void ofStageIsTheFingerprintOfTheRootsOwnCode() throws IOException {
-        assertEquals(CodeFingerprint.of(compiledClasses(), List.of(FINETUNE)), CodeFingerprint.ofStage(LoraFinetune.class));
-        assertNotEquals(CodeFingerprint.ofStage(LoraFinetune.class), CodeFingerprint.ofStage(ReportPage.class));
+        assertEquals(CodeFingerprint.of(compiledClasses(), List.of(FINETUNE)), CodeFingerprint.ofStage(Finetune.class));
+        assertNotEquals(CodeFingerprint.ofStage(Finetune.class), CodeFingerprint.ofStage(ReportPage.class));
     }
 
     @Test

@@ -112,7 +112,7 @@ class StageRunnerTest {
         Files.writeString(input.resolve("train.json"), "[9]");
         runner(StageRunner.Mode.NORMAL, "code-2").run(spec(32), work);
         String miss = lines.get(lines.size() - 1);
-        assertTrue(miss.contains("plugin code changed"), miss);
+        assertTrue(miss.contains("code changed (the classes this stage reaches)"), miss);
         assertTrue(miss.contains("parameter lora.r 16 -> 32"), miss);
         assertTrue(miss.contains("input dataset/train.json changed"), miss);
         assertFalse(miss.contains("vocab.json"), miss);
