@@ -97,9 +97,7 @@ public final class StudyModelLoader implements ModelLoader {
         int tokens = planTokens == 0 ? context : Math.min(planTokens, context);
         MemoryPlan plan = MemoryPlan.inference(planGoal, config, dtype, HfCheckpoint.storageFormats(modelDir), planBatch,
                 tokens);
-        if (quantization.quantized()) {
-            plan = plan.withNf4Projections(config, dtype, quantization.doubleQuant());
-        }
+        plan = quantization.plan(plan, config, dtype);
         MemoryPlan.DeviceMemory memory = MemoryPlan.DeviceMemory.of(device);
         plan.table(memory).forEach(line -> log.info(planGoal + " " + line));
         if (!plan.fits(memory)) {

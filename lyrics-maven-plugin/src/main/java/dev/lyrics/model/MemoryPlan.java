@@ -100,29 +100,32 @@ public record MemoryPlan(String title, List<Row> rows) {
     }
 
     /**
-     * The same plan on a base whose seven projections are held as NF4 (bitsandbytes' 4-bit
-     * NormalFloat, blocks of 64): half a byte per weight plus the block maxima (8 bits each with
-     * double quantization, whose float32 second-level maxima cover 256 blocks; float32 without), the
-     * rest of the base in {@code dtype}, and one layer's projections dequantized at a time.
+     * The same plan with the base's seven projections held in a compact form (the NF4 base): the
+     * first row becomes their stored bytes plus the rest in the compute dtype, and one layer's
+     * projections dequantized for the pass is added.
+     *
+     * @param storedBytes the bytes of the projections as held, per projection tensor's element count
+     * @param label       how they are held, e.g. "NF4 (double quantization)"
      */
-    public MemoryPlan withNf4Projections(LlamaConfig config, DataType dtype, boolean doubleQuant) {
+    public MemoryPlan withProjectionsStored(LlamaConfig config, DataType dtype, java.util.function.LongUnaryOperator storedBytes,
+            String label) {
         long projections = 0;
+        long packed = 0;
         for (Map.Entry<String, long[]> tensor : config.tensorShapes().entrySet()) {
             if (LlamaModel.PROJECTIONS.stream().anyMatch(p -> tensor.getKey().endsWith("." + p + ".weight"))) {
-                projections += java.util.Arrays.stream(tensor.getValue()).reduce(1, (a, b) -> a * b);
+                long elements = java.util.Arrays.stream(tensor.getValue()).reduce(1, (a, b) -> a * b);
+                projections += elements;
+                packed += storedBytes.applyAsLong(elements);
             }
         }
-        long blocks = (projections + 63) / 64;
-        long statistics = doubleQuant ? blocks + (blocks + 255) / 256 * 4 : blocks * 4;
-        long packed = (projections + 1) / 2 + statistics;
         long rest = (config.parameterCount() - projections) * bytes(dtype);
-        List<Row> nf4 = new ArrayList<>();
-        nf4.add(new Row(String.format(Locale.ROOT, "base weights: %,d projection weights NF4%s, the rest %s",
-                projections, doubleQuant ? " (double quantization)" : "", dtypeName(dtype)), packed + rest, true));
-        nf4.add(new Row(String.format(Locale.ROOT, "one layer's projections dequantized to %s", dtypeName(dtype)),
+        List<Row> stored = new ArrayList<>();
+        stored.add(new Row(String.format(Locale.ROOT, "base weights: %,d projection weights %s, the rest %s",
+                projections, label, dtypeName(dtype)), packed + rest, true));
+        stored.add(new Row(String.format(Locale.ROOT, "one layer's projections dequantized to %s", dtypeName(dtype)),
                 projections / config.numHiddenLayers() * bytes(dtype), true));
-        nf4.addAll(rows.subList(1, rows.size()));
-        return new MemoryPlan(title + ", NF4 base", nf4);
+        stored.addAll(rows.subList(1, rows.size()));
+        return new MemoryPlan(title + ", " + label.replaceAll(" .*", "") + " base", stored);
     }
 
     public long totalBytes() {

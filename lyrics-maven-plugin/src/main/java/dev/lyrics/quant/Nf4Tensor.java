@@ -56,6 +56,20 @@ public record Nf4Tensor(String name, long[] shape, String dtype, int blocksize, 
         return bytes + nested.quantized.length + 4L * nested.absmax.length + 4;
     }
 
+    /**
+     * What {@link #storageBytes()} comes to for a tensor of this many elements quantized by
+     * {@link Nf4#quantize} in blocks of 64 (nested blocks of 256): the memory plan's figure before
+     * anything is loaded.
+     */
+    public static long storageBytes(long elements, boolean doubleQuant) {
+        long blocks = (elements + Nf4.BLOCKSIZE - 1) / Nf4.BLOCKSIZE;
+        long packed = (elements + 1) / 2;
+        if (!doubleQuant) {
+            return packed + 4L * blocks;
+        }
+        return packed + blocks + 4L * ((blocks + Nf4.NESTED_BLOCKSIZE - 1) / Nf4.NESTED_BLOCKSIZE) + 4;
+    }
+
     @Override
     public String toString() {
         return "Nf4Tensor[" + name + " " + Arrays.toString(shape) + " " + dtype + (nested == null ? "" : ", double-quantized") + "]";

@@ -10,6 +10,7 @@ import dev.lyrics.model.HfCheckpoint;
 import dev.lyrics.model.LlamaConfig;
 import dev.lyrics.model.LlamaModel;
 import dev.lyrics.model.LlamaModel.Projection;
+import dev.lyrics.model.MemoryPlan;
 import dev.lyrics.model.Torch;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -43,6 +44,15 @@ public record Quantization(Type type, boolean doubleQuant) {
 
     public boolean quantized() {
         return type == Type.NF4;
+    }
+
+    /** The memory plan of a base held this way: as it is for none, the projections' NF4 bytes for nf4. */
+    public MemoryPlan plan(MemoryPlan plan, LlamaConfig config, DataType dtype) {
+        if (!quantized()) {
+            return plan;
+        }
+        return plan.withProjectionsStored(config, dtype, elements -> Nf4Tensor.storageBytes(elements, doubleQuant),
+                "NF4" + (doubleQuant ? " (double quantization)" : ""));
     }
 
     /** What a stage's key records: nothing for none, so unquantized keys stay as they were. */

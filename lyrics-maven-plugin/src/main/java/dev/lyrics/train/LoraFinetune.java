@@ -184,7 +184,7 @@ public final class LoraFinetune {
                                    Quantization quantization, int batch, int seq, boolean checkpointing) {
         MemoryPlan plan = MemoryPlan.training(config, dtype, storage, settings.lora().trainableParameters(config.tensorShapes()),
                 settings.lora().r(), batch, seq, checkpointing);
-        return quantization.quantized() ? plan.withNf4Projections(config, dtype, quantization.doubleQuant()) : plan;
+        return quantization.plan(plan, config, dtype);
     }
 
     private static List<TrainingExample> examples(List<AlpacaRecord> records, Request request, HfTokenizer tokenizer,

@@ -172,6 +172,18 @@ class Nf4Test {
             assertEquals(block + 1, resolved[block], 149.5 * 0.0071, "8-bit maxima within half a map step");
         }
         assertEquals(300 * 32 + 300 + 2 * 4 + 4, tensor.storageBytes());
+        // the memory plan's formula, from the element count alone, is the same
+        assertEquals(tensor.storageBytes(), Nf4Tensor.storageBytes(tensor.elementCount(), true));
+    }
+
+    @Test
+    void thePlansFormulaCountsWhatQuantizingHolds() {
+        for (boolean doubleQuant : new boolean[] {false, true}) {
+            for (int elements : new int[] {64, 128, 64 * 300, 64 * 257 + 64}) {
+                Nf4Tensor tensor = Nf4.quantize("t", new float[elements], new long[] {elements / 64, 64}, "float32", doubleQuant);
+                assertEquals(tensor.storageBytes(), Nf4Tensor.storageBytes(elements, doubleQuant), elements + " " + doubleQuant);
+            }
+        }
     }
 
     @Test

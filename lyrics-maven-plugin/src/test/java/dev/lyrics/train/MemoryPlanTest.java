@@ -82,8 +82,13 @@ class MemoryPlanTest {
         long perLayer = 2L * 4096 * 4096 + 2L * 4096 * 1024 + 3L * 4096 * 14336;
         long projections = 32 * perLayer;
         assertEquals(6_979_321_856L, projections);
-        long blocks = projections / 64;
-        long packed = projections / 2 + blocks + (blocks + 255) / 256 * 4;
+        // each of the 224 tensors: packed codes, one 8-bit maximum per block of 64, a float32 per 256 blocks, an offset
+        long packed = 0;
+        for (long elements : new long[] {4096L * 4096, 4096L * 1024, 4096L * 1024, 4096L * 4096, 4096L * 14336,
+                4096L * 14336, 4096L * 14336}) {
+            long blocks = elements / 64;
+            packed += 32 * (elements / 2 + blocks + (blocks + 255) / 256 * 4 + 4);
+        }
         long rest = (MISTRAL_7B.parameterCount() - projections) * 2;
         assertEquals(packed + rest, nf4.rows().get(0).bytes(), nf4.rows().get(0).toString());
         assertEquals(perLayer * 2, nf4.rows().get(1).bytes(), "one layer dequantized to float16");
