@@ -42,7 +42,11 @@ public final class RecurrentTrainer {
 
     /** &lt;pad&gt;, which preprocess's vocabularies give id 0; padding is masked out of the loss. */
     private static final int PAD_ID = 0;
-    /** AdamW's betas and epsilon: torch.optim.AdamW's defaults (and DJL's, which these models used before). */
+    /**
+     * AdamW's betas and epsilon: torch.optim.AdamW's defaults (and DJL's, which these models used
+     * before); its weight decay shrinks every parameter, biases too, as torch.optim.AdamW over
+     * model.parameters() does and as DJL's optimiser did.
+     */
     private static final double ADAM_BETA1 = 0.9;
     private static final double ADAM_BETA2 = 0.999;
     private static final double ADAM_EPSILON = 1e-8;
@@ -119,7 +123,8 @@ public final class RecurrentTrainer {
             Progress progress = new Progress(log, label, "steps", totalSteps);
             int step = 0;
             double trainLoss = Double.NaN;
-            try (AdamW adamW = new AdamW(root, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, config.weightDecay())) {
+            try (AdamW adamW = new AdamW(root, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, config.weightDecay(),
+                    AdamW.Decay.ALL)) {
                 for (int e = 0; e < epochs.size(); e++) {
                     long start = System.nanoTime();
                     double nll = 0;
