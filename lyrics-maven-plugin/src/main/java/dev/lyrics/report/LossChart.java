@@ -1,5 +1,6 @@
 package dev.lyrics.report;
 
+import dev.lyrics.train.LossLog;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
@@ -32,7 +33,7 @@ public final class LossChart {
 
     private LossChart() {}
 
-    public static byte[] png(LossLog log) throws IOException {
+    public static byte[] png(LossLog.Curve log) throws IOException {
         XYSeriesCollection dataset = new XYSeriesCollection();
         for (Map.Entry<String, List<LossLog.Point>> split : log.bySplit().entrySet()) {
             // several points may share a step (a validation pass at the step that ends an epoch)

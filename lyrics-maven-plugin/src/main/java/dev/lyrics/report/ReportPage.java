@@ -6,6 +6,7 @@ import dev.lyrics.core.Json;
 import dev.lyrics.generate.Sample;
 import dev.lyrics.generate.Samples;
 import dev.lyrics.generate.SampleTable;
+import dev.lyrics.train.LossLog;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ public final class ReportPage {
     static final String PERPLEXITY = "perplexity/perplexity.json";
     static final String GATE = "perplexity/TEST-lyrics-perplexity.xml";
     static final String SAMPLES = "generate/samples.json";
-    static final String LOSS_LOG = "loss.jsonl";
+    static final String LOSS_LOG = LossLog.FILE;
     static final String RECORDS = "stages";
 
     /** Perplexity columns, the headline figure first; other metrics follow in name order. */
@@ -161,7 +162,7 @@ public final class ReportPage {
         Element charts = section.appendElement("div").addClass("charts");
         for (Path file : logs) {
             String stage = file.getParent().getFileName().toString();
-            LossLog log = LossLog.read(stage, file);
+            LossLog.Curve log = LossLog.read(stage, file);
             Map<String, List<LossLog.Point>> splits = log.bySplit();
             List<LossLog.Point> train = splits.getOrDefault("train", List.of());
             List<LossLog.Point> validation = splits.getOrDefault("validation", List.of());

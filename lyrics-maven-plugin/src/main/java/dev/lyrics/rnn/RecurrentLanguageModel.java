@@ -3,6 +3,7 @@ package dev.lyrics.rnn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
@@ -12,8 +13,11 @@ import dev.lyrics.core.Json;
 import dev.lyrics.lm.Decoder;
 import dev.lyrics.lm.LanguageModel;
 import dev.lyrics.lm.ScoredText;
+import dev.lyrics.model.SafetensorsFile;
+import dev.lyrics.model.SafetensorsWriter;
 import dev.lyrics.model.Torch;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -50,14 +54,13 @@ public final class RecurrentLanguageModel implements LanguageModel {
 
     /** Writes a trained network as a stage directory that {@link #load} reads. */
     static void save(Path dir, RecurrentConfig config, UnitCodec codec, RecurrentNet net) throws IOException {
-        SortedMap<String, F32Safetensors.Tensor> tensors = new TreeMap<>();
+        SortedMap<String, NDArray> tensors = new TreeMap<>();
         long parameters = 0;
         for (Map.Entry<String, Parameter> e : net.namedParameters().entrySet()) {
-            NDArray array = e.getValue().getArray();
-            tensors.put(e.getKey(), new F32Safetensors.Tensor(array.getShape().getShape(), array.toFloatArray()));
-            parameters += array.size();
+            tensors.put(e.getKey(), e.getValue().getArray());
+            parameters += e.getValue().getArray().size();
         }
-        F32Safetensors.write(dir.resolve(WEIGHTS), tensors);
+        SafetensorsWriter.write(dir.resolve(WEIGHTS), tensors, SafetensorsFile.DType.F32, Map.of("format", "pt"));
         Map<String, Object> configJson = new TreeMap<>(Json.MAPPER.convertValue(config, new TypeReference<Map<String, Object>>() {}));
         configJson.put("vocab_size", codec.size());
         configJson.put("parameters", parameters);
@@ -74,19 +77,26 @@ public final class RecurrentLanguageModel implements LanguageModel {
         }
         RecurrentConfig config = Json.MAPPER.readValue(dir.resolve(CONFIG).toFile(), RecurrentConfig.class);
         UnitCodec codec = UnitCodec.read(config.level(), dir.resolve(VOCAB), null);
-        SortedMap<String, F32Safetensors.Tensor> tensors = F32Safetensors.read(dir.resolve(WEIGHTS));
         NDManager manager = Torch.engine().newBaseManager();
-        try {
+        try (SafetensorsFile weights = SafetensorsFile.open(dir.resolve(WEIGHTS))) {
             RecurrentNet net = new RecurrentNet(config, codec.size());
+            // each weight is copied into libtorch's own (aligned) memory, as training created it
             net.initialize(manager, 1, 1, name -> (m, shape, dataType) -> {
-                F32Safetensors.Tensor tensor = tensors.get(name);
+                SafetensorsFile.TensorInfo tensor = weights.tensors().get(name);
                 if (tensor == null || !Arrays.equals(tensor.shape(), shape.getShape())) {
-                    throw InputException.at(dir.resolve(WEIGHTS), name + " is missing or not of shape " + shape);
+                    throw InputException.at(weights.file(), name + " is missing or not of shape " + shape);
                 }
-                return Torch.owned(m, tensor.values(), shape);
+                try {
+                    return weights.load(name, m, DataType.FLOAT32);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
             });
             return new RecurrentLanguageModel(config, codec, manager, net);
-        } catch (RuntimeException e) {
+        } catch (UncheckedIOException e) {
+            manager.close();
+            throw e.getCause();
+        } catch (RuntimeException | IOException e) {
             manager.close();
             throw e;
         }

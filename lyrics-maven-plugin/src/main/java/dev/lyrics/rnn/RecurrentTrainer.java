@@ -1,29 +1,24 @@
 package dev.lyrics.rnn;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
-import ai.djl.training.LocalParameterServer;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.optimizer.Optimizer;
-import ai.djl.training.tracker.Tracker;
 import dev.lyrics.core.ConfigException;
-import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
 import dev.lyrics.core.Progress;
 import dev.lyrics.model.Torch;
+import dev.lyrics.train.AdamW;
+import dev.lyrics.train.GradientClipping;
+import dev.lyrics.train.LossLog;
+import dev.lyrics.train.TrainingDivergedException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -47,12 +42,21 @@ public final class RecurrentTrainer {
 
     /** &lt;pad&gt;, which preprocess's vocabularies give id 0; padding is masked out of the loss. */
     private static final int PAD_ID = 0;
+    /**
+     * AdamW's betas and epsilon: torch.optim.AdamW's defaults (and DJL's, which these models used
+     * before); its weight decay shrinks every parameter, biases too, as torch.optim.AdamW over
+     * model.parameters() does and as DJL's optimiser did.
+     */
+    private static final double ADAM_BETA1 = 0.9;
+    private static final double ADAM_BETA2 = 0.999;
+    private static final double ADAM_EPSILON = 1e-8;
 
     private final RecurrentConfig config;
     private final UnitCodec codec;
     private final int threads;
     private final Log log;
     private final String label;
+    private final String divergenceAdvice;
 
     /**
      * @param threads PyTorch intra-op threads while training (the goal's lyrics.threads), 0 to keep
@@ -65,6 +69,9 @@ public final class RecurrentTrainer {
         this.threads = threads;
         this.log = log;
         this.label = "lyrics:finetune [" + config.name() + "]";
+        this.divergenceAdvice = String.format(Locale.ROOT, "Lower <learningRate> (now %s) or <clipNorm> (now %s) of %s"
+                        + " in the <recurrentModels> of experiment/pom.xml (lyrics.finetune.recurrent.learningRate,"
+                        + " lyrics.finetune.recurrent.clipNorm)", config.learningRate(), config.clipNorm(), config.name());
     }
 
     /** Engine, device, dtype and thread count for a recurrent stage's key (the sums' order depends on the threads). */
@@ -98,50 +105,49 @@ public final class RecurrentTrainer {
                         + "vocabulary %d, %d steps", label, config.cell(), config.level(), training.size(),
                 validation.size(), codec.size(), totalSteps));
 
-        Path lossFile = outputDir.resolve("loss.jsonl");
-        Files.writeString(lossFile, "", StandardCharsets.UTF_8);
         Torch.engine().setRandomSeed(config.seed());
         int previousThreads = JniUtils.getNumThreads();
         if (threads > 0) {
             JniUtils.setNumThreads(threads);
         }
-        try (NDManager root = Torch.engine().newBaseManager()) {
+        try (NDManager root = Torch.engine().newBaseManager();
+             LossLog lossLog = new LossLog(outputDir.resolve(LossLog.FILE))) {
             RecurrentNet net = new RecurrentNet(config, codec.size());
             net.initialize(root, config.batchSize(), config.sequenceLength(), RecurrentNet.seeded(config));
-            Optimizer adamW = Optimizer.adamW()
-                    .optLearningRateTracker(Tracker.fixed((float) config.learningRate()))
-                    .optWeightDecays((float) config.weightDecay())
-                    .build();
+            SortedMap<String, NDArray> parameters = new TreeMap<>();
+            net.namedParameters().forEach((name, parameter) -> parameters.put(name, parameter.getArray()));
+            // the forward pass reads each parameter's own array: no parameter server, no copies
             ParameterStore store = new ParameterStore(root, false);
-            store.setParameterServer(new LocalParameterServer(adamW), new Device[] {root.getDevice()});
-
             double validationLoss = evaluate(net, store, root, validationSteps);
-            appendLoss(lossFile, "validation", 0, 0, validationLoss, Map.of());
+            lossLog.write("validation", 0, 0, validationLoss, Map.of());
             Progress progress = new Progress(log, label, "steps", totalSteps);
             int step = 0;
             double trainLoss = Double.NaN;
-            for (int e = 0; e < epochs.size(); e++) {
-                long start = System.nanoTime();
-                double nll = 0;
-                long units = 0;
-                try (NDManager carried = root.newSubManager()) {
-                    NDList state = net.zeroState(carried, config.batchSize());
-                    for (SongChunks.Step chunk : epochs.get(e)) {
-                        nll += trainStep(net, store, root, carried, state, chunk);
-                        units += chunk.units();
-                        step++;
-                        progress.update(step, String.format(Locale.ROOT, "epoch %d/%d, train loss %.4f",
-                                e + 1, epochs.size(), nll / units));
+            try (AdamW adamW = new AdamW(root, ADAM_BETA1, ADAM_BETA2, ADAM_EPSILON, config.weightDecay(),
+                    AdamW.Decay.ALL)) {
+                for (int e = 0; e < epochs.size(); e++) {
+                    long start = System.nanoTime();
+                    double nll = 0;
+                    long units = 0;
+                    try (NDManager carried = root.newSubManager()) {
+                        NDList state = net.zeroState(carried, config.batchSize());
+                        for (SongChunks.Step chunk : epochs.get(e)) {
+                            step++;
+                            nll += trainStep(net, store, parameters, adamW, root, carried, state, chunk, step, totalSteps);
+                            units += chunk.units();
+                            progress.update(step, String.format(Locale.ROOT, "epoch %d/%d, train loss %.4f",
+                                    e + 1, epochs.size(), nll / units));
+                        }
                     }
+                    trainLoss = nll / units;
+                    double seconds = (System.nanoTime() - start) / 1e9;
+                    validationLoss = evaluate(net, store, root, validationSteps);
+                    lossLog.write("train", e + 1, step, trainLoss,
+                            Map.of("lr", config.learningRate(), "tokens_per_s", Math.round(units / seconds)));
+                    lossLog.write("validation", e + 1, step, validationLoss, Map.of());
+                    log.info(String.format(Locale.ROOT, "%s epoch %d/%d: train loss %.4f, validation loss %.4f (%.0f units/s)",
+                            label, e + 1, epochs.size(), trainLoss, validationLoss, units / seconds));
                 }
-                trainLoss = nll / units;
-                double seconds = (System.nanoTime() - start) / 1e9;
-                validationLoss = evaluate(net, store, root, validationSteps);
-                appendLoss(lossFile, "train", e + 1, step, trainLoss,
-                        Map.of("lr", config.learningRate(), "tokens_per_s", Math.round(units / seconds)));
-                appendLoss(lossFile, "validation", e + 1, step, validationLoss, Map.of());
-                log.info(String.format(Locale.ROOT, "%s epoch %d/%d: train loss %.4f, validation loss %.4f (%.0f units/s)",
-                        label, e + 1, epochs.size(), trainLoss, validationLoss, units / seconds));
             }
             RecurrentLanguageModel.save(outputDir, config, codec, net);
             return new Result(trainLoss, validationLoss, step);
@@ -163,13 +169,16 @@ public final class RecurrentTrainer {
     }
 
     /**
-     * One optimiser step on a chunk; replaces {@code state}'s arrays by the detached state after
-     * it. Every array of the step lives in a sub-manager closed at the end, so memory stays flat.
+     * One optimiser step on a chunk: backward, global-norm clipping, the shared divergence rule,
+     * AdamW (which zeroes the gradients); replaces {@code state}'s arrays by the detached state
+     * after it. Every array of the step lives in a sub-manager closed at the end, so memory stays flat.
      *
+     * @param step the step's number, counted from 1
      * @return the summed negative log-likelihood of the chunk's targets
      */
-    private double trainStep(RecurrentNet net, ParameterStore store, NDManager root, NDManager carried,
-                             NDList state, SongChunks.Step chunk) {
+    private double trainStep(RecurrentNet net, ParameterStore store, SortedMap<String, NDArray> parameters, AdamW adamW,
+                             NDManager root, NDManager carried, NDList state, SongChunks.Step chunk, int step,
+                             long totalSteps) {
         try (NDManager scope = root.newSubManager()) {
             Batch batch = batch(scope, chunk, state);
             NDArray nll;
@@ -180,10 +189,13 @@ public final class RecurrentTrainer {
                 // a scalar in libtorch's memory: autograd keeps the divisor for backward (see Torch.scalar)
                 collector.backward(nll.div(Torch.scalar(nll, Math.max(chunk.units(), 1))));
             }
-            clipGlobalNorm(net, scope);
-            store.updateAllParameters();
+            double nllSum = nll.getFloat();
+            double gradNorm = GradientClipping.clipGlobalNorm(parameters.values(), config.clipNorm());
+            TrainingDivergedException.check(label, step, totalSteps, nllSum / Math.max(chunk.units(), 1), gradNorm,
+                    divergenceAdvice);
+            adamW.step(parameters, config.learningRate());
             carry(outputs, state, carried);
-            return nll.getFloat();
+            return nllSum;
         }
     }
 
@@ -240,38 +252,5 @@ public final class RecurrentTrainer {
             state.get(i).close();
             state.set(i, next);
         }
-    }
-
-    /**
-     * Rescales all gradients together so that their global L2 norm is at most clipNorm (as
-     * torch.nn.utils.clip_grad_norm_); DJL's own clipGrad clamps each value instead.
-     */
-    private void clipGlobalNorm(RecurrentNet net, NDManager scope) {
-        List<NDArray> gradients = new ArrayList<>();
-        NDArray squares = null;
-        for (Parameter parameter : net.namedParameters().values()) {
-            NDArray gradient = parameter.getArray().getGradient();
-            gradient.attach(scope);
-            gradients.add(gradient);
-            NDArray sum = gradient.square().sum();
-            squares = squares == null ? sum : squares.add(sum);
-        }
-        double norm = Math.sqrt(squares.getFloat());
-        if (norm > config.clipNorm()) {
-            float scale = (float) (config.clipNorm() / (norm + 1e-6));
-            for (NDArray gradient : gradients) {
-                gradient.muli(scale);
-            }
-        }
-    }
-
-    private static void appendLoss(Path file, String split, int epoch, int step, double loss, Map<String, Object> extra)
-            throws IOException {
-        Map<String, Object> line = new TreeMap<>(extra);
-        line.put("split", split);
-        line.put("epoch", epoch);
-        line.put("step", step);
-        line.put("loss", loss);
-        Files.writeString(file, Json.compact(line) + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
     }
 }

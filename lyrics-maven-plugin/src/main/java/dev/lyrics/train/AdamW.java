@@ -12,25 +12,40 @@ import java.util.TreeMap;
  * parameter, which also zeroes the gradient). The kernel adds epsilon to sqrt(v) before the bias
  * correction, DJL's AdamW passes it unchanged; here it is scaled by sqrt(1 - beta2^t) so that
  * lr * m_hat / (sqrt(v_hat) + eps) comes out exactly as PyTorch computes it. Decoupled weight
- * decay (w -= lr * wd * w) applies to matrices only, not to norm weights, as nanoGPT and HF do.
- * The moments are kept by parameter name so a checkpoint can save and restore them.
+ * decay (w -= lr * wd * w) applies to the parameters {@link Decay} names. The moments are kept by
+ * parameter name so a checkpoint can save and restore them.
  */
 public final class AdamW implements AutoCloseable {
+    /** Which parameters the weight decay shrinks. */
+    public enum Decay {
+        /** Matrices only (2 or more dimensions), not norm weights or biases, as nanoGPT and HF's Trainer group them. */
+        MATRICES,
+        /** Every parameter, as torch.optim.AdamW(model.parameters()) (and DJL's optimiser) do. */
+        ALL
+    }
+
     private final double beta1;
     private final double beta2;
     private final double epsilon;
     private final double weightDecay;
+    private final Decay decay;
     private final NDManager manager;
     private final SortedMap<String, NDArray> firstMoments = new TreeMap<>();
     private final SortedMap<String, NDArray> secondMoments = new TreeMap<>();
     private int steps;
 
-    /** The moments live in a sub-manager of {@code parent}, on its device. */
+    /** Weight decay on matrices only; the moments live in a sub-manager of {@code parent}, on its device. */
     public AdamW(NDManager parent, double beta1, double beta2, double epsilon, double weightDecay) {
+        this(parent, beta1, beta2, epsilon, weightDecay, Decay.MATRICES);
+    }
+
+    /** The moments live in a sub-manager of {@code parent}, on its device. */
+    public AdamW(NDManager parent, double beta1, double beta2, double epsilon, double weightDecay, Decay decay) {
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.epsilon = epsilon;
         this.weightDecay = weightDecay;
+        this.decay = decay;
         this.manager = parent.newSubManager();
     }
 
@@ -45,10 +60,11 @@ public final class AdamW implements AutoCloseable {
             NDArray weight = entry.getValue();
             NDArray mean = firstMoments.computeIfAbsent(entry.getKey(), k -> moment(weight));
             NDArray variance = secondMoments.computeIfAbsent(entry.getKey(), k -> moment(weight));
-            float decay = weight.getShape().dimension() >= 2 ? (float) weightDecay : 0f;
+            boolean decays = decay == Decay.ALL || weight.getShape().dimension() >= 2;
+            float decayRate = decays ? (float) weightDecay : 0f;
             try (NDArray grad = weight.getGradient()) {
                 weight.getNDArrayInternal().adamUpdate(new NDList(weight, grad, mean, variance), new NDList(weight),
-                        (float) lr, lrCorrected, decay, 1f, -1f, (float) beta1, (float) beta2, eps, false, true);
+                        (float) lr, lrCorrected, decayRate, 1f, -1f, (float) beta1, (float) beta2, eps, false, true);
             }
         }
     }

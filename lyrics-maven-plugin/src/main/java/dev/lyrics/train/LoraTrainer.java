@@ -162,6 +162,8 @@ public final class LoraTrainer {
                     scaler == null ? "" : String.format(Locale.ROOT, ", dynamic loss scaling from %.0f", scaler.scale()),
                     done > 0 ? ", resuming after step " + done + " from " + checkpoints.dir() : ""));
             Progress progress = new Progress(log, "lyrics:finetune", "steps", totalSteps);
+            String divergenceAdvice = String.format(Locale.ROOT, "Lower lyrics.finetune.learningRate (now %s) or"
+                    + " lyrics.finetune.lora.alpha, or set lyrics.finetune.maxGradNorm", settings.learningRate());
             model.setTraining(true);
             for (int step = done; step < totalSteps; step++) {
                 long start = System.nanoTime();
@@ -180,13 +182,8 @@ public final class LoraTrainer {
                     log.warn(String.format(Locale.ROOT, "lyrics:finetune step %d skipped: a float16 gradient overflowed"
                             + " (norm %s); loss scale lowered to %.0f", step + 1, gradNorm, scaler.scale()));
                 } else {
-                    if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
-                        throw new TrainingDivergedException(String.format(Locale.ROOT,
-                                "lyrics:finetune diverged at step %d of %d (epoch %d): loss %s, gradient norm %s; nothing is"
-                                        + " published. Lower lyrics.finetune.learningRate (now %s) or"
-                                        + " lyrics.finetune.lora.alpha, or set lyrics.finetune.maxGradNorm",
-                                step + 1, totalSteps, step / stepsPerEpoch + 1, loss, gradNorm, settings.learningRate()));
-                    }
+                    TrainingDivergedException.check("lyrics:finetune", step + 1, totalSteps, loss, gradNorm,
+                            divergenceAdvice);
                     // also zeroes the gradients for the next step's accumulation
                     optimizer.step(parameters, lr);
                 }

@@ -11,7 +11,6 @@ import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
-import dev.lyrics.core.LyricsException;
 import dev.lyrics.core.Progress;
 import dev.lyrics.model.HfCheckpoint;
 import dev.lyrics.model.LlamaConfig;
@@ -203,11 +202,8 @@ public final class Pretrainer {
                         loss = lossArray.getFloat();
                     }
                     gradNorm = GradientClipping.clipGlobalNorm(parameters.values(), settings.gradClip());
-                    if (!Double.isFinite(loss) || !Double.isFinite(gradNorm)) {
-                        throw new LyricsException("lyrics:pretrain: the loss (" + loss + ") or its gradient norm ("
-                                + gradNorm + ") is not finite at step " + (step + 1)
-                                + "; lower -Dlyrics.pretrain.learningRate or raise -Dlyrics.pretrain.warmupSteps");
-                    }
+                    TrainingDivergedException.check("lyrics:pretrain", step + 1, settings.steps(), loss, gradNorm,
+                            "Lower -Dlyrics.pretrain.learningRate or raise -Dlyrics.pretrain.warmupSteps");
                     optimizer.step(parameters, lr);
                 }
                 losses.add(loss);

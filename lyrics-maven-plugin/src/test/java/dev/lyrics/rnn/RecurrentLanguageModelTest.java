@@ -2,16 +2,23 @@ package dev.lyrics.rnn;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Log;
 import dev.lyrics.lm.Decoder;
 import dev.lyrics.lm.ScoredText;
+import dev.lyrics.model.SafetensorsFile;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,12 +140,40 @@ class RecurrentLanguageModelTest {
 
     @Test
     void savedWeightsCarryPyTorchNames() throws IOException {
-        var tensors = F32Safetensors.read(tmp.resolve("rnn-lstm-char/model.safetensors"));
-        assertEquals(List.of("embedding.weight", "head.bias", "head.weight",
-                "rnn.bias_hh_l0", "rnn.bias_hh_l1", "rnn.bias_ih_l0", "rnn.bias_ih_l1",
-                "rnn.weight_hh_l0", "rnn.weight_hh_l1", "rnn.weight_ih_l0", "rnn.weight_ih_l1"), List.copyOf(tensors.keySet()));
-        assertArrayEquals(new long[] {4 * 16, 8}, tensors.get("rnn.weight_ih_l0").shape());
-        assertArrayEquals(new long[] {4 * 16, 16}, tensors.get("rnn.weight_ih_l1").shape());
+        try (SafetensorsFile weights = SafetensorsFile.open(tmp.resolve("rnn-lstm-char/model.safetensors"))) {
+            var tensors = weights.tensors();
+            assertEquals(List.of("embedding.weight", "head.bias", "head.weight",
+                    "rnn.bias_hh_l0", "rnn.bias_hh_l1", "rnn.bias_ih_l0", "rnn.bias_ih_l1",
+                    "rnn.weight_hh_l0", "rnn.weight_hh_l1", "rnn.weight_ih_l0", "rnn.weight_ih_l1"), List.copyOf(tensors.keySet()));
+            assertArrayEquals(new long[] {4 * 16, 8}, tensors.get("rnn.weight_ih_l0").shape());
+            assertArrayEquals(new long[] {4 * 16, 16}, tensors.get("rnn.weight_ih_l1").shape());
+            assertEquals(Map.of("format", "pt"), weights.metadata());
+        }
+    }
+
+    @Test
+    void weightsAreTheSafetensorsLayoutAllFloat32InNameOrder() throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(tmp.resolve("rnn-gru-char/model.safetensors")))
+                .order(ByteOrder.LITTLE_ENDIAN);
+        long headerLength = bytes.getLong();
+        assertEquals(0, headerLength % 8, "data starts 8-byte aligned");
+        String header = new String(bytes.array(), 8, (int) headerLength, StandardCharsets.UTF_8);
+        // the vocabulary of SONGS has 26 units: embedding (26, 8) first, then head.bias (26)
+        assertTrue(header.startsWith("{\"__metadata__\":{\"format\":\"pt\"},\"embedding.weight\":{\"data_offsets\":[0,832],"
+                + "\"dtype\":\"F32\",\"shape\":[26,8]},\"head.bias\":{\"data_offsets\":[832,936],\"dtype\":\"F32\",\"shape\":[26]},"),
+                header);
+        assertFalse(header.contains("F16") || header.contains("BF16"), header);
+    }
+
+    /** A checkpoint written before the switch to AdamW and the shared writer (see its README.md) loads and scores as then. */
+    @Test
+    void aCheckpointOfCommit61d1d29LoadsAndScoresAsItDidThen() throws Exception {
+        Path dir = Path.of(getClass().getResource("checkpoint-61d1d29/model.safetensors").toURI()).getParent();
+        try (RecurrentLanguageModel model = RecurrentLanguageModel.load(dir)) {
+            ScoredText scored = model.score(Fixtures.songs("the rain falls\non the plain").get(0));
+            assertEquals(31, scored.size());
+            assertEquals(97.95138788223267, scored.nllFrom(0), 1e-9);
+        }
     }
 
     private static double[] logSoftmax(float[] logits) {

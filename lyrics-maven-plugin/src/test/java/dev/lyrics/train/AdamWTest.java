@@ -81,6 +81,20 @@ class AdamWTest {
     }
 
     @Test
+    void decayAllShrinksVectorsToo() {
+        Torch.engine();
+        try (NDManager manager = NDManager.newBaseManager(Device.cpu(), Torch.ENGINE);
+             AdamW adamW = new AdamW(manager, 0.9, 0.999, 1e-8, 0.5, AdamW.Decay.ALL)) {
+            NDArray bias = manager.create(new float[] {1f, 2f});
+            bias.setRequiresGradient(true);
+            gradient(manager, bias, new float[] {0f, 0f});
+            adamW.step(new TreeMap<>(Map.of("bias", bias)), 0.1);
+            // decoupled: w * (1 - lr * wd), the zero gradient adds nothing
+            assertArrayEquals(new float[] {0.95f, 1.9f}, bias.toFloatArray(), 1e-6f);
+        }
+    }
+
+    @Test
     void clipsTheGlobalNormLikeTorch() {
         Torch.engine();
         try (NDManager manager = NDManager.newBaseManager(Device.cpu(), Torch.ENGINE)) {

@@ -2,6 +2,8 @@ package dev.lyrics.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -44,6 +46,19 @@ class PretrainerTest {
         assertArrayEquals(Files.readAllBytes(dir.resolve("a/model.safetensors")),
                 Files.readAllBytes(dir.resolve("b/model.safetensors")));
         assertTrue(first.trainLosses().get(5) < first.trainLosses().get(0), "training did not lower the loss");
+    }
+
+    @Test
+    void aDivergingRunStopsByTheSharedRuleAndWritesNoModel(@TempDir Path dir) throws Exception {
+        Path corpus = corpus(dir);
+        Pretrainer.Settings absurd = new Pretrainer.Settings(300, 32, 64, 2, 4, 2, 32, false,
+                4, 6, 1e30, 0.1, 0, LrSchedule.Kind.COSINE, 0.1, 0.9, 0.95, 1.0, 11, 0.25, 3, SafetensorsFile.DType.F16);
+        TrainingDivergedException e = assertThrows(TrainingDivergedException.class,
+                () -> new Pretrainer(absurd, Device.cpu(), DataType.FLOAT32, Log.SILENT)
+                        .run(corpus, dir.resolve("model"), "mvn -Ppretrain"));
+        assertTrue(e.getMessage().matches("lyrics:pretrain diverged at step [2-6] of 6: .*nothing is published\\. "
+                + "Lower -Dlyrics\\.pretrain\\.learningRate.*"), e.getMessage());
+        assertFalse(Files.exists(dir.resolve("model/model.safetensors")));
     }
 
     @Test

@@ -23,11 +23,12 @@ import java.util.Random;
  * eval_tokens_per_s) so the two can be run side by side, plus the machine's measured float32
  * matrix-multiply peak, the model FLOPs per token assumed, the utilisation they imply, and the
  * process's resident memory after 50 and after the last training step (flat memory means every
- * step's arrays are freed).
+ * step's arrays are freed). Test scope, like {@link ScaleProof}: a measurement, not part of the
+ * plugin, so it neither ships nor reaches a stage's code fingerprint.
  *
  * <pre>
- * mvn -B -q -pl lyrics-maven-plugin dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
- * java -cp lyrics-maven-plugin/target/classes:$(cat lyrics-maven-plugin/target/classpath.txt) \
+ * mvn -B -q -Ptest -pl lyrics-maven-plugin test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test
+ * java -cp lyrics-maven-plugin/target/test-classes:lyrics-maven-plugin/target/classes:$(cat lyrics-maven-plugin/target/classpath.txt) \
  *     dev.lyrics.train.Benchmark [--threads 2] [--steps 500]
  * /usr/bin/python3 ../shared/reference/llama_ref.py bench
  * </pre>
