@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""A peft adapter whose modules differ in rank and alpha (rank_pattern, alpha_pattern), the log-probs
+r"""A peft adapter whose modules differ in rank and alpha (rank_pattern, alpha_pattern), the log-probs
 peft gives with it, and which modules peft adapts (with what r, alpha and scaling) for a set of
-adapter configs, for PeftConfigTest.
+adapter configs, for MistralPeftPatternsTest and PeftConfigTest.
 
     python peft_patterns.py MODEL_DIR      # transformers 5.18, peft 0.21, torch 2.13 (CPU)
 
@@ -16,6 +16,10 @@ MODEL_DIR/tiny-mistral-lora-patterns.json log p(ids[t+1] | ids[..t]) in float32 
                                           "targeting": for each case, the adapter config given to peft
                                           and {module: [r, lora_alpha, scaling]} for every module peft
                                           wrapped, or the error peft raised
+
+peft saves adapter_config.json with sorted keys, and its reload takes the patterns in the file's order:
+"^model.layers.0.mlp.up_proj" (alpha 40) sorts before "mlp\..*_proj" (alpha 5), so the reloaded adapter
+(and the log-probs here) has alpha 40 on that module where the model it was saved from had 5.
 """
 import json
 import os
@@ -130,4 +134,7 @@ def main(model_dir):
 
 
 if __name__ == "__main__":
+    if os.environ.get("PYTHONHASHSEED") != "0":
+        # peft keeps target_modules as a set: a fixed hash seed makes the files it writes reproducible
+        os.execve(sys.executable, [sys.executable] + sys.argv, dict(os.environ, PYTHONHASHSEED="0"))
     main(sys.argv[1])

@@ -40,6 +40,9 @@ import java.util.regex.PatternSyntaxException;
  * The scaling is alpha / r, or alpha / sqrt(r) with use_rslora, from that module's own r and alpha.
  * peft saves the config with sorted keys, so for an adapter saved by peft the file's order (the one
  * its own reload uses) is the sorted one, whatever order the patterns were given in for training.
+ * This is the rule since peft 0.15; up to 0.14 a key had to follow a dot ({@code .*\.key$}), so one
+ * naming a whole module matched nothing and "^" could not anchor, and before 0.14 one key, looked for
+ * in rank_pattern and alpha_pattern together, chose both.
  */
 public final class PeftConfig {
     /** An adapted base module: its weight's shape [out, in], rank, alpha and the factor on B A. */
