@@ -157,7 +157,7 @@ public final class PeftConfig {
         }
         if (targets.isTextual() && targets.asText().equalsIgnoreCase("all-linear")) {
             // peft: every nn.Linear but the output head, which in Llama/Mistral are the seven projections
-            targetNames = List.copyOf(LoraConfig.LLAMA_MODULES);
+            targetNames = List.copyOf(new TreeSet<>(LoraConfig.LLAMA_MODULES));
             targetRegex = null;
         } else if (targets.isTextual()) {
             targetNames = null;
@@ -188,15 +188,15 @@ public final class PeftConfig {
         } else {
             throw fail("layers_to_transform " + layers + " must be an integer or a list of integers");
         }
-        List<Pattern> layerNames = new ArrayList<>();
+        List<Pattern> layerPatterns = new ArrayList<>();
         for (String layerName : isEmpty(layersPatternNode) ? List.<String>of()
                 : layersPatternNode.isTextual() ? List.of(layersPatternNode.asText())
                 : strings(layersPatternNode, "layers_pattern")) {
-            layerNames.add(regex("(?:^|.*?\\.)" + layerName + "\\.(?<idx>\\d+)\\.", "layers_pattern"));
+            layerPatterns.add(regex("(?:^|.*?\\.)" + layerName + "\\.(?<idx>\\d+)\\.", "layers_pattern"));
         }
-        layersPattern = List.copyOf(layerNames);
+        layersPattern = List.copyOf(layerPatterns);
         layersText = layersToTransform == null ? "" : " with layers_to_transform " + layers
-                + (layerNames.isEmpty() ? "" : " and layers_pattern " + layersPatternNode);
+                + (layerPatterns.isEmpty() ? "" : " and layers_pattern " + layersPatternNode);
         patterns(node.path("rank_pattern"), "rank_pattern", (key, value) -> ranks.put(key, rank(value,
                 "rank_pattern key \"" + key + "\"")), rankKeys);
         patterns(node.path("alpha_pattern"), "alpha_pattern", (key, value) -> alphas.put(key, alpha(value,
