@@ -1,7 +1,6 @@
 package dev.lyrics.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -29,14 +28,7 @@ class MistralPeftPatternsTest {
     }
 
     static void assertLogProbs(LlamaModel model, String which) throws Exception {
-        for (JsonNode sequence : expected().get("sequences")) {
-            float[] actual = LlamaModelTest.logProbs(model, MistralCheckpointTest.ids(sequence));
-            JsonNode want = sequence.get(which);
-            assertEquals(want.size(), actual.length);
-            for (int i = 0; i < actual.length; i++) {
-                assertEquals(want.get(i).asDouble(), actual[i], MistralCheckpointTest.TOLERANCE, which + " position " + i);
-            }
-        }
+        MistralCheckpointTest.assertLogProbs(model, expected(), which);
     }
 
     static LlamaModel base() throws Exception {
