@@ -14,7 +14,7 @@ final class LoraLinear implements Projection {
     final Projection base;
     final NDArray a;
     final NDArray b;
-    private final float scale;
+    final float scale;
     private final float dropout;
     private boolean training;
 

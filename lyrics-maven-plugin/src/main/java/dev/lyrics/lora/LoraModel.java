@@ -28,10 +28,13 @@ public final class LoraModel implements AutoCloseable {
     private final NDManager manager;
     /** by base weight name, "model.layers.0.self_attn.q_proj.weight" */
     private final SortedMap<String, LoraLinear> adapters = new TreeMap<>();
+    /** the adapter file whose per-module ranks, scalings or targets config alone does not give; null when it does */
+    private final Path irregular;
 
-    private LoraModel(LlamaModel base, LoraConfig config) {
+    private LoraModel(LlamaModel base, LoraConfig config, Path irregular) {
         this.base = base;
         this.config = config;
+        this.irregular = irregular;
         this.manager = base.manager().newSubManager();
         for (NDArray weight : base.parameters().values()) {
             if (weight.hasGradient()) {
@@ -46,7 +49,7 @@ public final class LoraModel implements AutoCloseable {
      * adapted model starts out computing exactly what the base computes.
      */
     public static LoraModel create(LlamaModel base, LoraConfig config, long seed) {
-        LoraModel model = new LoraModel(base, config);
+        LoraModel model = new LoraModel(base, config, null);
         SplittableRandom random = new SplittableRandom(seed);
         for (Map.Entry<String, long[]> entry : model.adaptedWeights().entrySet()) {
             long out = entry.getValue()[0];
@@ -57,30 +60,35 @@ public final class LoraModel implements AutoCloseable {
                 a[i] = (float) random.nextDouble(-bound, bound);
             }
             model.attach(entry.getKey(), Torch.owned(model.manager, a, new Shape(config.r(), in)),
-                    model.manager.zeros(new Shape(out, config.r()), DataType.FLOAT32));
+                    model.manager.zeros(new Shape(out, config.r()), DataType.FLOAT32), config.scale());
         }
         return model;
     }
 
-    /** Base plus a saved peft adapter directory (adapter_config.json, adapter_model.safetensors). */
+    /**
+     * Base plus a saved peft adapter directory (adapter_config.json, adapter_model.safetensors), each
+     * module with the rank and scaling peft gives it (rank_pattern, alpha_pattern: {@link PeftConfig}).
+     */
     public static LoraModel load(LlamaModel base, Path adapterDir) throws IOException {
-        LoraConfig config = PeftAdapter.readConfig(adapterDir);
-        LoraModel model = new LoraModel(base, config);
+        PeftConfig peft = PeftAdapter.readConfig(adapterDir);
+        SortedMap<String, PeftConfig.Module> modules = peft.modules(base.config().tensorShapes());
+        LoraConfig config = peft.defaults(modules);
+        LoraModel model = new LoraModel(base, config, regular(config, modules, base) ? null : peft.file());
         try (SafetensorsFile file = SafetensorsFile.open(adapterDir.resolve(PeftAdapter.WEIGHTS_FILE))) {
-            SortedMap<String, long[]> expected = model.adaptedWeights();
             for (String key : file.tensors().keySet()) {
                 String weight = PeftAdapter.baseWeightOf(key);
-                if (weight == null || !expected.containsKey(weight)) {
-                    throw InputException.at(file.file(), "tensor " + key + " adapts no target module of "
-                            + config.targetModules() + " in this base model");
+                if (weight == null || !modules.containsKey(weight)) {
+                    throw InputException.at(file.file(), "tensor " + key + " adapts no module that "
+                            + peft.file().getFileName() + " targets in this base model");
                 }
             }
-            for (Map.Entry<String, long[]> entry : expected.entrySet()) {
-                long out = entry.getValue()[0];
-                long in = entry.getValue()[1];
-                NDArray a = loadChecked(file, PeftAdapter.keyA(entry.getKey()), new long[] {config.r(), in}, model.manager);
-                NDArray b = loadChecked(file, PeftAdapter.keyB(entry.getKey()), new long[] {out, config.r()}, model.manager);
-                model.attach(entry.getKey(), a, b);
+            for (Map.Entry<String, PeftConfig.Module> entry : modules.entrySet()) {
+                PeftConfig.Module module = entry.getValue();
+                long out = module.shape()[0];
+                long in = module.shape()[1];
+                NDArray a = loadChecked(file, PeftAdapter.keyA(entry.getKey()), new long[] {module.r(), in}, model.manager);
+                NDArray b = loadChecked(file, PeftAdapter.keyB(entry.getKey()), new long[] {out, module.r()}, model.manager);
+                model.attach(entry.getKey(), a, b, module.scale());
             }
         } catch (RuntimeException | IOException e) {
             model.close();
@@ -97,7 +105,7 @@ public final class LoraModel implements AutoCloseable {
         }
         if (!Arrays.equals(info.shape(), shape)) {
             throw InputException.at(file.file(), "adapter tensor " + key + " has shape " + Arrays.toString(info.shape())
-                    + " but r and the base model imply " + Arrays.toString(shape));
+                    + " but its rank (r, rank_pattern) and the base model imply " + Arrays.toString(shape));
         }
         return file.load(key, manager, DataType.FLOAT32);
     }
@@ -106,11 +114,17 @@ public final class LoraModel implements AutoCloseable {
         return config.adaptedWeights(base.config().tensorShapes());
     }
 
-    private void attach(String weight, NDArray a, NDArray b) {
+    /** Whether config alone (what adapter_config.json as this project writes it carries) gives these modules. */
+    private static boolean regular(LoraConfig config, SortedMap<String, PeftConfig.Module> modules, LlamaModel base) {
+        return config.adaptedWeights(base.config().tensorShapes()).keySet().equals(modules.keySet())
+                && modules.values().stream().allMatch(m -> m.r() == config.r() && m.scale() == config.scale());
+    }
+
+    private void attach(String weight, NDArray a, NDArray b, double scale) {
         String module = weight.substring(0, weight.length() - ".weight".length());
         a.setRequiresGradient(true);
         b.setRequiresGradient(true);
-        LoraLinear adapter = new LoraLinear(base.projection(module), a, b, config.scale(), config.dropout());
+        LoraLinear adapter = new LoraLinear(base.projection(module), a, b, scale, config.dropout());
         base.setProjection(module, adapter);
         adapters.put(weight, adapter);
     }
@@ -119,6 +133,7 @@ public final class LoraModel implements AutoCloseable {
         return base;
     }
 
+    /** The settings the modules share; a loaded adapter's modules may each have their own rank and scaling. */
     public LoraConfig config() {
         return config;
     }
@@ -148,6 +163,11 @@ public final class LoraModel implements AutoCloseable {
 
     /** Writes the adapter in peft's layout into dir. */
     public void save(Path dir, String baseModel) throws IOException {
+        if (irregular != null) {
+            throw new IllegalStateException("the adapter of " + irregular + " has per-module ranks, scalings or"
+                    + " targets that adapter_config.json as this project writes it cannot carry; keep that directory"
+                    + " instead of saving it again");
+        }
         PeftAdapter.writeConfig(dir, config, baseModel);
         SafetensorsWriter.write(dir.resolve(PeftAdapter.WEIGHTS_FILE), parameters(), SafetensorsFile.DType.F32,
                 Map.of("format", "pt"));
@@ -163,7 +183,7 @@ public final class LoraModel implements AutoCloseable {
         NDArray b = adapter.b.duplicate();
         merged.attach(scope);
         b.attach(scope);
-        return merged.add(b.matMul(adapter.a).mul((float) config.scale()));
+        return merged.add(b.matMul(adapter.a).mul(adapter.scale));
     }
 
     /**
@@ -178,7 +198,7 @@ public final class LoraModel implements AutoCloseable {
             try (NDManager scope = manager.newSubManager()) {
                 NDArray delta = adapter.b.matMul(adapter.a);
                 delta.attach(scope);
-                delta = delta.mul((float) config.scale());
+                delta = delta.mul(adapter.scale);
                 NDArray w = base.parameters().get(weight);
                 w.addi(delta.getDataType() == w.getDataType() ? delta : delta.toType(w.getDataType(), false));
             }

@@ -1,12 +1,8 @@
 package dev.lyrics.lora;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,28 +87,8 @@ public final class PeftAdapter {
         Json.write(dir.resolve(CONFIG_FILE), configJson(config, baseModel));
     }
 
-    /** Reads adapter_config.json; what this project cannot apply (DoRA, biases, regex targets) is an error naming the file. */
-    public static LoraConfig readConfig(Path dir) throws IOException {
-        Path file = dir.resolve(CONFIG_FILE);
-        if (!Files.isRegularFile(file)) {
-            throw InputException.at(file, "not found: a peft adapter directory needs " + CONFIG_FILE);
-        }
-        JsonNode node = Json.MAPPER.readTree(file.toFile());
-        if (node == null || !node.isObject()) {
-            throw InputException.at(file, "not a JSON object");
-        }
-        if (!"LORA".equals(node.path("peft_type").asText("LORA"))) {
-            throw InputException.at(file, "peft_type " + node.get("peft_type") + " is not LORA");
-        }
-        if (node.path("use_dora").asBoolean(false) || !"none".equals(node.path("bias").asText("none"))) {
-            throw InputException.at(file, "DoRA adapters and trained biases are not supported");
-        }
-        if (!node.path("r").canConvertToInt() || !node.path("lora_alpha").isNumber() || !node.path("target_modules").isArray()) {
-            throw InputException.at(file, "needs r (integer), lora_alpha (number) and target_modules (a list of module names)");
-        }
-        List<String> targets = new ArrayList<>();
-        node.get("target_modules").forEach(t -> targets.add(t.asText()));
-        return new LoraConfig(node.get("r").asInt(), node.get("lora_alpha").asDouble(),
-                node.path("lora_dropout").asDouble(0), targets, node.path("use_rslora").asBoolean(false));
+    /** Reads dir's adapter_config.json as peft reads it (per-module ranks and scalings, targeting, unsupported features). */
+    public static PeftConfig readConfig(Path dir) throws IOException {
+        return PeftConfig.read(dir.resolve(CONFIG_FILE));
     }
 }

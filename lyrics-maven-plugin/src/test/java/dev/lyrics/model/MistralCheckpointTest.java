@@ -47,7 +47,12 @@ class MistralCheckpointTest {
     }
 
     static void assertLogProbs(LlamaModel model, String which) throws Exception {
-        for (JsonNode sequence : expected().get("sequences")) {
+        assertLogProbs(model, expected(), which);
+    }
+
+    /** Holds the model to the log-probabilities under {@code which} of each of expected's "sequences". */
+    static void assertLogProbs(LlamaModel model, JsonNode expected, String which) {
+        for (JsonNode sequence : expected.get("sequences")) {
             float[] actual = LlamaModelTest.logProbs(model, ids(sequence));
             JsonNode want = sequence.get(which);
             assertEquals(want.size(), actual.length);
