@@ -1,5 +1,6 @@
 package dev.lyrics.dataset;
 
+import dev.lyrics.core.ConfigException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -22,6 +23,15 @@ public final class PromptTemplate {
     private final String template;
 
     /** @throws IllegalArgumentException when {output} is not in the template exactly once */
+    /** The lyrics.promptTemplate parameter, checked: an error names the property. */
+    public static PromptTemplate parameter(String template) {
+        try {
+            return new PromptTemplate(template);
+        } catch (IllegalArgumentException e) {
+            throw ConfigException.of("lyrics.promptTemplate", "\"" + template + "\"", e.getMessage());
+        }
+    }
+
     public PromptTemplate(String template) {
         int first = template.indexOf(OUTPUT);
         if (first < 0 || template.indexOf(OUTPUT, first + 1) >= 0) {

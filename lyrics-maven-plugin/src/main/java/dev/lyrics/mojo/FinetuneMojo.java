@@ -1,30 +1,17 @@
 package dev.lyrics.mojo;
 
-import ai.djl.Device;
-import ai.djl.ndarray.types.DataType;
 import dev.lyrics.cache.StageRunner;
-import dev.lyrics.cache.StageSpec;
-import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Log;
 import dev.lyrics.dataset.PromptTemplate;
-import dev.lyrics.dataset.SongText;
 import dev.lyrics.eval.FinetuneSeeds;
 import dev.lyrics.lora.LoraConfig;
-import dev.lyrics.rnn.RecurrentConfig;
-import dev.lyrics.rnn.RecurrentTrainer;
-import dev.lyrics.rnn.UnitCodec;
-import dev.lyrics.train.LoraFinetune;
+import dev.lyrics.stage.Execution;
+import dev.lyrics.stage.Finetune;
+import dev.lyrics.stage.Preprocess;
+import dev.lyrics.stage.RecurrentFinetune;
 import dev.lyrics.train.LoraTrainer;
 import java.io.File;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.SortedMap;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -37,8 +24,6 @@ import org.apache.maven.plugins.annotations.Parameter;
 @Mojo(name = "finetune", defaultPhase = LifecyclePhase.COMPILE, threadSafe = true)
 public class FinetuneMojo extends AbstractModelMojo {
     private static final String PREPROCESS_DIRECTORY = "lyrics.finetune.preprocessDirectory";
-
-    private static final String LORA_STAGE = "finetune";
 
     /** Skips this goal. */
     @Parameter(property = "lyrics.finetune.skip", defaultValue = "false")
@@ -173,148 +158,30 @@ public class FinetuneMojo extends AbstractModelMojo {
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
         // every setting of every model is checked before any model trains
-        List<LoraStage> lora = skipLora ? List.of() : loraStages();
-        List<RecurrentConfig> recurrent = skipRecurrent ? List.of() : checkedRecurrentModels();
-        if (skipLora) {
-            log.info("lyrics:finetune LoRA fine-tune skipped");
+        Preprocess.Outputs preprocess = new Preprocess.Outputs(preprocessDirectory.toPath(), PREPROCESS_DIRECTORY);
+        List<Finetune.Run> lora = skipLora ? List.of() : Finetune.perSeed(loraSettings(), seeds);
+        List<RecurrentFinetune.Settings> recurrent = skipRecurrent || recurrentModels == null ? List.of()
+                : RecurrentFinetune.of(recurrentModels.stream().map(RecurrentModel::toConfig).toList(), preprocess,
+                        Execution.defaultDevice(threads));
+        for (Finetune.Run run : lora) {
+            runner.run(new Finetune(), run.name(), run.settings(), stageDir(run.name()));
         }
-        for (LoraStage stage : lora) {
-            runner.run(stage.spec(), context -> LoraFinetune.run(stage.request(), context));
-        }
-        if (skipRecurrent) {
-            log.info("lyrics:finetune recurrent models skipped");
-        } else {
-            runRecurrentModels(runner, log, recurrent);
-        }
-    }
-
-    /** The LoRA fine-tune's cache spec and the request its work runs. */
-    private record LoraStage(StageSpec spec, LoraFinetune.Request request) {}
-
-    /** Checks every LoRA parameter and the inputs, and builds one fine-tune stage per seed. */
-    private List<LoraStage> loraStages() throws IOException {
-        List<Long> checked = FinetuneSeeds.check(seeds);
-        List<LoraStage> stages = new ArrayList<>();
-        for (int i = 0; i < checked.size(); i++) {
-            stages.add(loraStage(FinetuneSeeds.stage(LORA_STAGE, checked, i), checked.get(i)));
-        }
-        return stages;
-    }
-
-    private LoraStage loraStage(String stageName, long seed) throws IOException {
-        Device resolvedDevice = device();
-        DataType resolvedDtype = dtype();
-        LoraTrainer.Settings settings = loraSettings(seed, gradientCheckpointing(resolvedDevice)).validate(LoraFinetune.PREFIX);
-        PromptTemplate template = promptTemplate(promptTemplate);
-        Path trainFile = preprocessDirectory.toPath().resolve("train.json");
-        requireInput(trainFile);
-        LoraFinetune.checkBaseModel(baseModel.toPath(), "lyrics.baseModel");
-
-        StageSpec.Builder spec = StageSpec.builder("finetune", stageName, stageDir(stageName))
-                .input("train.json", trainFile)
-                .input("baseModel", baseModel.toPath())
-                .param("promptTemplate", template.template())
-                .param("lora.r", r)
-                .param("lora.alpha", alpha)
-                .param("lora.dropout", dropout)
-                .param("lora.targetModules", settings.lora().targetModules())
-                .param("lora.useRslora", useRslora)
-                .param("learningRate", learningRate)
-                .param("weightDecay", weightDecay)
-                .param("adamBeta1", adamBeta1)
-                .param("adamBeta2", adamBeta2)
-                .param("adamEpsilon", adamEpsilon)
-                .param("warmupSteps", warmupSteps)
-                .param("epochs", epochs)
-                .param("batchSize", batchSize)
-                .param("gradientAccumulation", gradientAccumulation)
-                .param("seed", seed)
-                .param("maxSeqLength", maxSeqLength)
-                .param("maxGradNorm", maxGradNorm)
-                .param("trainOnResponsesOnly", trainOnResponsesOnly)
-                .param("checkpointSteps", checkpointSteps)
-                .param("gradientCheckpointing", settings.gradientCheckpointing());
-        environment(spec, resolvedDevice);
-        return new LoraStage(spec.build(), new LoraFinetune.Request(trainFile, baseModel.toPath(), template, settings,
-                resolvedDevice, resolvedDtype, quantization()));
-    }
-
-    LoraTrainer.Settings loraSettings(long seed, boolean resolvedCheckpointing) {
-        LoraConfig lora = new LoraConfig(r, alpha, dropout, targetModules == null ? List.of() : targetModules, useRslora);
-        return new LoraTrainer.Settings(lora, learningRate, weightDecay, warmupSteps, epochs, batchSize,
-                gradientAccumulation, seed, maxSeqLength, maxGradNorm, trainOnResponsesOnly, checkpointSteps, adamBeta1,
-                adamBeta2, adamEpsilon, resolvedCheckpointing);
-    }
-
-    /** auto: on a GPU, where activations are what runs out of memory; off on the CPU, where time is scarcer. */
-    private boolean gradientCheckpointing(Device resolvedDevice) {
-        return switch (gradientCheckpointing == null ? "auto" : gradientCheckpointing) {
-            case "auto" -> resolvedDevice.isGpu();
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw ConfigException.of("lyrics.finetune.gradientCheckpointing", gradientCheckpointing,
-                    "must be auto, true or false");
-        };
-    }
-
-    /** The recurrent models' settings and inputs, checked. */
-    private List<RecurrentConfig> checkedRecurrentModels() {
-        List<RecurrentConfig> configs = recurrentConfigs();
-        if (!configs.isEmpty()) {
-            requireInput(preprocessDirectory.toPath().resolve("train_lyrics.txt"));
-        }
-        for (RecurrentConfig config : configs) {
-            requireInput(preprocessDirectory.toPath().resolve(config.vocabFileName()));
-        }
-        return configs;
-    }
-
-    private void runRecurrentModels(StageRunner runner, Log log, List<RecurrentConfig> configs) throws Exception {
-        if (configs.isEmpty()) {
-            log.info("lyrics:finetune no <recurrentModels> configured");
-            return;
-        }
-        Path trainText = preprocessDirectory.toPath().resolve("train_lyrics.txt");
-        SortedMap<String, String> environment = RecurrentTrainer.environment(threads);
         int trained = 0;
-        for (RecurrentConfig config : configs) {
-            Path vocabFile = preprocessDirectory.toPath().resolve(config.vocabFileName());
-            StageSpec.Builder spec = StageSpec.builder("finetune", config.name(), stageDir(config.name()))
-                    .input("train_lyrics.txt", trainText)
-                    .input(config.vocabFileName(), vocabFile);
-            for (Map.Entry<String, Object> setting : config.settings().entrySet()) {
-                spec.param("recurrent." + setting.getKey(), setting.getValue());
-            }
-            environment.forEach(spec::environment);
-            boolean hit = runner.run(spec.build(), context -> {
-                UnitCodec codec = UnitCodec.read(config.level(), vocabFile, PREPROCESS_DIRECTORY);
-                List<String> songs = SongText.readLyrics(trainText, PREPROCESS_DIRECTORY).stream().map(SongText::block).toList();
-                new RecurrentTrainer(config, codec, threads, context.log()).train(songs, context.outputDir());
-            }).hit();
-            trained += hit ? 0 : 1;
+        for (RecurrentFinetune.Settings model : recurrent) {
+            trained += runner.run(new RecurrentFinetune(), model.model().name(), model, stageDir(model.model().name())).hit() ? 0 : 1;
         }
-        log.info("lyrics:finetune recurrent models: " + trained + " trained, " + (configs.size() - trained) + " up to date");
+        log.info(skipLora ? "lyrics:finetune LoRA fine-tune skipped" : "lyrics:finetune LoRA fine-tunes: " + lora.size());
+        log.info("lyrics:finetune recurrent models: " + (skipRecurrent ? "skipped" : recurrent.isEmpty() ? "none configured"
+                : trained + " trained, " + (recurrent.size() - trained) + " up to date"));
     }
 
-    /** Every model's settings, checked before any model trains. */
-    private List<RecurrentConfig> recurrentConfigs() {
-        List<RecurrentConfig> configs = new ArrayList<>();
-        Set<String> names = new HashSet<>();
-        List<RecurrentModel> models = recurrentModels == null ? List.of() : recurrentModels;
-        for (int i = 0; i < models.size(); i++) {
-            RecurrentConfig config = models.get(i).toConfig();
-            config.validate("<recurrentModel> " + (i + 1) + " (" + config.name() + ")");
-            if (!names.add(config.name())) {
-                throw new ConfigException("recurrent model <recurrentModel> " + (i + 1) + ": the name " + config.name()
-                        + " is used twice; give one of them a distinct <name> in the <recurrentModels> of experiment/pom.xml");
-            }
-            configs.add(config);
-        }
-        return configs;
-    }
-
-    private void requireInput(Path file) {
-        ConfigException.require(Files.isRegularFile(file), "lyrics.finetune.preprocessDirectory", preprocessDirectory,
-                "has no " + file.getFileName() + "; run lyrics:preprocess first or point it at a directory that has");
+    Finetune.Settings loraSettings() {
+        Execution execution = execution();
+        LoraConfig lora = new LoraConfig(r, alpha, dropout, targetModules == null ? List.of() : targetModules, useRslora);
+        LoraTrainer.Settings training = new LoraTrainer.Settings(lora, learningRate, weightDecay, warmupSteps, epochs,
+                batchSize, gradientAccumulation, 0, maxSeqLength, maxGradNorm, trainOnResponsesOnly, checkpointSteps, adamBeta1,
+                adamBeta2, adamEpsilon, Finetune.gradientCheckpointing(gradientCheckpointing, execution));
+        return new Finetune.Settings(new Preprocess.Outputs(preprocessDirectory.toPath(), PREPROCESS_DIRECTORY).trainJson(),
+                baseModel.toPath(), promptTemplate, training, execution);
     }
 }

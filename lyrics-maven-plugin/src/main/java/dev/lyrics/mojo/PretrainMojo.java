@@ -129,18 +129,18 @@ public class PretrainMojo extends AbstractModelMojo {
 
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
-        StageResult result = runner.run(new Pretrain(), Pretrain.GOAL, settings(), stageDir(Pretrain.GOAL));
+        StageResult result = runner.run(new Pretrain(), Pretrain.GOAL,
+                new Pretrain.Settings(corpusFile.toPath(), settings(), execution()), stageDir(Pretrain.GOAL));
         if (exportDirectory != null) {
             Files2.copyRecursively(result.outputDir(), exportDirectory.toPath());
             log.info("lyrics:pretrain copied the model to " + exportDirectory);
         }
     }
 
-    Pretrain.Settings settings() {
-        Pretrainer.Settings model = new Pretrainer.Settings(vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads,
+    Pretrainer.Settings settings() {
+        return new Pretrainer.Settings(vocabSize, hiddenSize, intermediateSize, layers, heads, kvHeads,
                 contextLength, tieWordEmbeddings, batchSize, steps, learningRate, minLrRatio, warmupSteps,
                 Pretrainer.Settings.schedule(schedule), weightDecay, beta1, beta2, gradClip, seed, validationFraction,
                 evalInterval, Pretrainer.Settings.storage(storage));
-        return new Pretrain.Settings(corpusFile.toPath(), model, execution());
     }
 }

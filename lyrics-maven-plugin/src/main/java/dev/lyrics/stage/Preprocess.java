@@ -35,8 +35,12 @@ public final class Preprocess implements Stage<Preprocess.Settings> {
         Preprocessor.run(settings.songs(), settings.split(), context.outputDir(), context.log());
     }
 
-    /** What lyrics:preprocess wrote, for the stages that read it; every file checked to exist. */
-    public record Outputs(Path dir) {
+    /**
+     * What lyrics:preprocess wrote, for the stages that read it; every file checked to exist.
+     *
+     * @param property the parameter that points the reading goal at dir, named in errors
+     */
+    public record Outputs(Path dir, String property) {
         public Path trainJson() {
             return file("train.json");
         }
@@ -69,7 +73,7 @@ public final class Preprocess implements Stage<Preprocess.Settings> {
         }
 
         private Path file(String name) {
-            return StageFiles.require(dir.resolve(name), GOAL, "or point lyrics.outputDirectory at a build that did");
+            return StageFiles.require(dir.resolve(name), GOAL, "or point " + property + " at a directory that has it");
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.lyrics.train;
 
+import dev.lyrics.cache.Unkeyed;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -42,7 +43,10 @@ public final class LoraTrainer {
      */
     public record Settings(LoraConfig lora, double learningRate, double weightDecay, int warmupSteps, int epochs,
                            int batchSize, int gradientAccumulation, long seed, int maxSeqLength, double maxGradNorm,
-                           boolean trainOnResponsesOnly, int checkpointSteps, double adamBeta1, double adamBeta2,
+                           boolean trainOnResponsesOnly,
+                           @Unkeyed("checkpoints only let a killed run resume, and a resumed run equals an uninterrupted"
+                                   + " one (LoraTrainerTest, IT finetune-damaged-checkpoint)") int checkpointSteps,
+                           double adamBeta1, double adamBeta2,
                            double adamEpsilon, boolean gradientCheckpointing) {
         /** Fails on the first value that cannot be used, naming its parameter (prefix "lyrics.finetune."). */
         public Settings validate(String prefix) {
@@ -66,6 +70,13 @@ public final class LoraTrainer {
             ConfigException.require(adamBeta2 >= 0 && adamBeta2 < 1, prefix + "adamBeta2", adamBeta2, "must be in [0, 1)");
             ConfigException.require(adamEpsilon > 0, prefix + "adamEpsilon", adamEpsilon, "must be positive");
             return this;
+        }
+
+        /** The same settings with another seed. */
+        public Settings withSeed(long newSeed) {
+            return new Settings(lora, learningRate, weightDecay, warmupSteps, epochs, batchSize, gradientAccumulation,
+                    newSeed, maxSeqLength, maxGradNorm, trainOnResponsesOnly, checkpointSteps, adamBeta1, adamBeta2,
+                    adamEpsilon, gradientCheckpointing);
         }
 
         /** The same settings with another micro-batch size and accumulation. */

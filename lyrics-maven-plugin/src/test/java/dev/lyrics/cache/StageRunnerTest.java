@@ -84,7 +84,7 @@ class StageRunnerTest {
                 .param("lr", 2e-4).environment("device", "gpu").build();
         assertNotEquals(base, StageKey.of(gpu, "c", HashIndex.none()).hash(), "environment");
         StageSpec otherGoal = new StageSpec("other", "demo", spec(32).inputs(), spec(32).params(),
-                spec(32).environment(), out);
+                spec(32).environment(), out, null);
         assertNotEquals(base, StageKey.of(otherGoal, "c", HashIndex.none()).hash(), "goal");
         Files.writeString(input.resolve("train.json"), "[1,2,4]");
         String contentChanged = StageKey.of(spec(32), "c", HashIndex.none()).hash();
