@@ -32,7 +32,7 @@ public abstract class AbstractEvaluationMojo extends AbstractModelMojo {
 
     /** What lyrics:preprocess published. */
     protected Preprocess.Outputs preprocess() {
-        return new Preprocess.Outputs(stageDir(Preprocess.GOAL));
+        return new Preprocess.Outputs(stageDir(Preprocess.GOAL), OUTPUT_DIRECTORY);
     }
 
     /** The models these parameters name, base first, one fine-tuned model per seed, with the key of the stage that built each. */

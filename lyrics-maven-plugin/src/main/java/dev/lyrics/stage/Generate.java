@@ -85,14 +85,14 @@ public final class Generate implements Stage<Generate.Settings> {
                 ConfigException.require(artists.contains(artist), "lyrics.generate.artistTemperatures", artistTemperatures,
                         "each entry must be for one of the artists " + artists);
             }
-            Perplexity.parseTemplate(promptTemplate);
+            PromptTemplate.parameter(promptTemplate);
             models = List.copyOf(models);
             artists = List.copyOf(artists);
             artistTemperatures = Collections.unmodifiableSortedMap(new TreeMap<>(artistTemperatures));
         }
 
         public PromptTemplate template() {
-            return Perplexity.parseTemplate(promptTemplate);
+            return PromptTemplate.parameter(promptTemplate);
         }
 
         public SamplingSettings sampling() {

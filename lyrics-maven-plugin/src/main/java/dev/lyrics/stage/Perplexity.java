@@ -73,22 +73,13 @@ public final class Perplexity implements Stage<Perplexity.Settings> {
             ConfigException.require(gate.minImprovement() < 1, "lyrics.perplexity.minImprovement", gate.minImprovement(),
                     "must be below 1 (a fraction of the base model's perplexity), or -Infinity for none");
             ConfigException.require(gate.tolerance() >= 0, "lyrics.perplexity.tolerance", gate.tolerance(), "must be 0 or more");
-            parseTemplate(promptTemplate);
+            PromptTemplate.parameter(promptTemplate);
             seeds = FinetuneSeeds.check(seeds);
             models = List.copyOf(models);
         }
 
         public PromptTemplate template() {
-            return parseTemplate(promptTemplate);
-        }
-    }
-
-    /** The Alpaca template the transformers read, its error naming lyrics.promptTemplate. */
-    static PromptTemplate parseTemplate(String template) {
-        try {
-            return new PromptTemplate(template);
-        } catch (IllegalArgumentException e) {
-            throw ConfigException.of("lyrics.promptTemplate", "\"" + template + "\"", e.getMessage());
+            return PromptTemplate.parameter(promptTemplate);
         }
     }
 
