@@ -56,7 +56,7 @@ public record DatasetInfo(Split train, Split test, Map<String, Vocabulary> vocab
             split = Collections.unmodifiableMap(settings);
         }
         List<Overlap> overlaps = new ArrayList<>();
-        for (JsonNode overlap : info.path("overlaps")) {
+        for (JsonNode overlap : info.path("overlaps").isArray() ? info.path("overlaps") : Json.MAPPER.createArrayNode()) {
             List<String> songs = new ArrayList<>();
             overlap.path("songs").forEach(song -> songs.add(song.asText()));
             overlaps.add(new Overlap(List.copyOf(songs), decimal(overlap.path("shared")), overlap.path("side").asText()));
