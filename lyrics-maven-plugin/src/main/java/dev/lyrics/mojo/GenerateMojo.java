@@ -2,6 +2,7 @@ package dev.lyrics.mojo;
 
 import dev.lyrics.cache.StageRunner;
 import dev.lyrics.core.Log;
+import dev.lyrics.eval.ModelUnderTest;
 import dev.lyrics.stage.Generate;
 import dev.lyrics.stage.Preprocess;
 import java.io.IOException;
@@ -83,8 +84,10 @@ public class GenerateMojo extends AbstractEvaluationMojo {
     Generate.Settings settings() throws IOException {
         Preprocess.Outputs preprocess = preprocess();
         List<String> artistList = Generate.artists(nonBlank(artists), preprocess);
-        return new Generate.Settings(preprocess.trainJson(), preprocess.testJson(), promptTemplate, models(List.of(0L)),
-                sampleBase, artistList, instruction, inputTemplate, Generate.temperatures(nonBlank(artistTemperatures), artistList),
+        // one fine-tuned model, from <finetuneStage> itself: the seed's value does not enter a name
+        List<ModelUnderTest> models = models(List.of(0L));
+        return new Generate.Settings(preprocess.trainJson(), preprocess.testJson(), promptTemplate, models, sampleBase,
+                artistList, instruction, inputTemplate, Generate.temperatures(nonBlank(artistTemperatures), artistList),
                 temperature, topK, topP, repetitionPenalty, maxNewTokens, seed, execution());
     }
 

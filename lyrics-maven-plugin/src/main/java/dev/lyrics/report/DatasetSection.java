@@ -13,20 +13,7 @@ import java.util.TreeMap;
 import org.jsoup.nodes.Element;
 
 /** The dataset: each split's totals and artists, the vocabularies, how the split was made and the overlaps it kept together. */
-public record DatasetSection(DatasetInfo info) implements ReportSection {
-    public static final String ID = "dataset";
-    public static final String TITLE = "Dataset";
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String title() {
-        return TITLE;
-    }
-
+public record DatasetSection(DatasetInfo info) implements ReportSection.Content {
     @Override
     public void fill(Element section) {
         Element splits = table(section, "split", "songs", "lines", "words", "chars");

@@ -23,23 +23,10 @@ import org.jsoup.nodes.Element;
  * @param gateMissing the gate report's name relative to the outputs directory, for when it is absent
  */
 public record PerplexitySection(PerplexityResults.Figures figures, List<JUnitReport.TestCase> gate, String gateMissing)
-        implements ReportSection {
-    public static final String ID = "perplexity";
-    public static final String TITLE = "Perplexity";
-
+        implements ReportSection.Content {
     /** Perplexity columns, the headline figure first; other metrics follow in name order. */
     private static final List<String> METRIC_ORDER = List.of("corpus_perplexity", "study_perplexity",
             "response_perplexity", "word_perplexity", "bits_per_byte");
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String title() {
-        return TITLE;
-    }
 
     @Override
     public void fill(Element section) {

@@ -58,7 +58,7 @@ public final class ReportPage {
         Element nav = body.appendElement("nav");
         List<StageRecord> stages = stages();
         for (ReportSection section : sections) {
-            section.fill(section(body, nav, section.id(), section.title()));
+            section.content().fill(section(body, nav, section.id(), section.title()));
         }
         stagesSection(section(body, nav, "stages", "Stages and cache"), stages);
         hyperparametersSection(section(body, nav, "hyperparameters", "Hyperparameters"), stages);

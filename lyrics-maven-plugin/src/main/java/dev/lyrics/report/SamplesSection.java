@@ -14,20 +14,7 @@ import java.util.TreeMap;
 import org.jsoup.nodes.Element;
 
 /** The samples: their metrics beside the test songs', then the texts, one row per artist with its models side by side. */
-public record SamplesSection(Samples samples) implements ReportSection {
-    public static final String ID = "samples";
-    public static final String TITLE = "Samples";
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String title() {
-        return TITLE;
-    }
-
+public record SamplesSection(Samples samples) implements ReportSection.Content {
     @Override
     public void fill(Element section) {
         section.appendElement("p").text("Sampling: " + SampleTable.settings(samples) + ".");

@@ -11,10 +11,7 @@ import java.util.Map;
 import org.jsoup.nodes.Element;
 
 /** Every model stage's training: a summary row and a loss chart each. */
-public record TrainingSection(List<Curve> curves) implements ReportSection {
-    public static final String ID = "training";
-    public static final String TITLE = "Training";
-
+public record TrainingSection(List<Curve> curves) implements ReportSection.Content {
     /**
      * @param log    a stage's loss log
      * @param source where it was read, relative to the outputs directory ("finetune/loss.jsonl")
@@ -23,16 +20,6 @@ public record TrainingSection(List<Curve> curves) implements ReportSection {
 
     public TrainingSection {
         curves = List.copyOf(curves);
-    }
-
-    @Override
-    public String id() {
-        return ID;
-    }
-
-    @Override
-    public String title() {
-        return TITLE;
     }
 
     @Override

@@ -25,9 +25,10 @@ import java.util.stream.Stream;
 /**
  * lyrics:report: report.html, the whole experiment on one self-contained page, made from every other
  * stage's outputs as their readers type them. Each section is a {@link Part}: the files it reads (the
- * report's inputs, hashed by content) and how it becomes a section of the page; a new stage adds its
- * part to {@link #PARTS}. Whether each stage was computed or restored is shown as the build that wrote
- * the page saw it (a key holding that would make every second build rerun the report).
+ * report's inputs, hashed by content) and the content they make; a new stage adds its part to
+ * {@link #PARTS} and its content to dev.lyrics.report. Whether each stage was computed or restored is
+ * shown as the build that wrote the page saw it (a key holding that would make every second build
+ * rerun the report).
  */
 public final class Report implements Stage<Report.Settings> {
     public static final String GOAL = "report";
@@ -50,8 +51,8 @@ public final class Report implements Stage<Report.Settings> {
         public static Settings of(Path lyricsDir) throws IOException {
             SortedMap<String, Path> inputs = new TreeMap<>();
             for (Part part : PARTS) {
-                for (Path file : part.files(lyricsDir)) {
-                    if (Files.isRegularFile(file)) {
+                for (Path file : part.files().of(lyricsDir)) {
+                    if (exists(file)) {
                         inputs.put(relative(lyricsDir, file), file);
                     }
                 }
@@ -94,102 +95,93 @@ public final class Report implements Stage<Report.Settings> {
         }
     }
 
-    /** One section of the page: the stage outputs it is made of, and the section they make. */
-    interface Part {
-        /** The files the section reads, whether or not they exist. */
-        List<Path> files(Path lyricsDir) throws IOException;
+    /**
+     * One section of the page: its anchor and title, the stage outputs it is made of (whether or not
+     * they exist) and the content they make, "not run" when those it needs are absent.
+     */
+    record Part(String id, String title, Inputs files, Maker content) {
+        @FunctionalInterface
+        interface Inputs {
+            List<Path> of(Path lyricsDir) throws IOException;
+        }
 
-        /** The section, or a "not run" one when the files it needs are absent. */
-        ReportSection section(Path lyricsDir) throws IOException;
+        @FunctionalInterface
+        interface Maker {
+            ReportSection.Content of(Path lyricsDir) throws IOException;
+        }
+
+        ReportSection section(Path lyricsDir) throws IOException {
+            return new ReportSection(id, title, content.of(lyricsDir));
+        }
     }
 
     /** The page's sections in order. */
-    static final List<Part> PARTS = List.of(new DatasetPart(), new TrainingPart(), new PerplexityPart(), new SamplesPart());
+    static final List<Part> PARTS = List.of(
+            new Part("dataset", "Dataset", dir -> List.of(preprocessOutputs(dir).datasetInfoFile()), Report::dataset),
+            new Part("training", "Training", Report::lossLogs, Report::training),
+            new Part("perplexity", "Perplexity",
+                    dir -> List.of(perplexityOutputs(dir).figuresFile(), perplexityOutputs(dir).gateReportFile()), Report::perplexity),
+            new Part("samples", "Samples", dir -> List.of(generateOutputs(dir).samplesFile()), Report::samples));
 
-    private static final class DatasetPart implements Part {
-        @Override
-        public List<Path> files(Path lyricsDir) {
-            return List.of(outputs(lyricsDir).datasetInfoFile());
+    private static ReportSection.Content dataset(Path lyricsDir) throws IOException {
+        Preprocess.Outputs outputs = preprocessOutputs(lyricsDir);
+        return exists(outputs.datasetInfoFile()) ? new DatasetSection(outputs.datasetInfo())
+                : notRun(lyricsDir, outputs.datasetInfoFile(), Preprocess.GOAL);
+    }
+
+    /** Every stage directory's loss log: the fine-tunes', the recurrent models'. */
+    private static List<Path> lossLogs(Path lyricsDir) throws IOException {
+        if (!Files.isDirectory(lyricsDir)) {
+            return List.of();
         }
-
-        @Override
-        public ReportSection section(Path lyricsDir) throws IOException {
-            Preprocess.Outputs outputs = outputs(lyricsDir);
-            return Files.isRegularFile(outputs.datasetInfoFile()) ? new DatasetSection(outputs.datasetInfo())
-                    : notRun(DatasetSection.ID, DatasetSection.TITLE, lyricsDir, outputs.datasetInfoFile(), Preprocess.GOAL);
-        }
-
-        private static Preprocess.Outputs outputs(Path lyricsDir) {
-            return new Preprocess.Outputs(lyricsDir.resolve(Preprocess.GOAL), OUTPUT_DIRECTORY);
+        try (Stream<Path> dirs = Files.list(lyricsDir)) {
+            return dirs.map(dir -> dir.resolve(dev.lyrics.train.LossLog.FILE)).filter(Report::exists).sorted().toList();
         }
     }
 
-    /** Every stage directory's loss log: the fine-tunes, the recurrent models. */
-    private static final class TrainingPart implements Part {
-        @Override
-        public List<Path> files(Path lyricsDir) throws IOException {
-            if (!Files.isDirectory(lyricsDir)) {
-                return List.of();
-            }
-            try (Stream<Path> dirs = Files.list(lyricsDir)) {
-                return dirs.map(dir -> dir.resolve(dev.lyrics.train.LossLog.FILE)).filter(Files::isRegularFile).sorted().toList();
-            }
+    private static ReportSection.Content training(Path lyricsDir) throws IOException {
+        List<TrainingSection.Curve> curves = new ArrayList<>();
+        for (Path file : lossLogs(lyricsDir)) {
+            curves.add(new TrainingSection.Curve(LossLog.read(file.getParent().getFileName().toString(), file),
+                    relative(lyricsDir, file)));
         }
-
-        @Override
-        public ReportSection section(Path lyricsDir) throws IOException {
-            List<TrainingSection.Curve> curves = new ArrayList<>();
-            for (Path file : files(lyricsDir)) {
-                curves.add(new TrainingSection.Curve(LossLog.read(file.getParent().getFileName().toString(), file),
-                        relative(lyricsDir, file)));
-            }
-            return curves.isEmpty() ? ReportSection.notRun(TrainingSection.ID, TrainingSection.TITLE,
-                    "*/" + dev.lyrics.train.LossLog.FILE, "lyrics:finetune") : new TrainingSection(curves);
-        }
+        return curves.isEmpty() ? ReportSection.notRun("*/" + dev.lyrics.train.LossLog.FILE, "lyrics:finetune")
+                : new TrainingSection(curves);
     }
 
-    private static final class PerplexityPart implements Part {
-        @Override
-        public List<Path> files(Path lyricsDir) {
-            Perplexity.Outputs outputs = outputs(lyricsDir);
-            return List.of(outputs.figuresFile(), outputs.gateReportFile());
+    private static ReportSection.Content perplexity(Path lyricsDir) throws IOException {
+        Perplexity.Outputs outputs = perplexityOutputs(lyricsDir);
+        if (!exists(outputs.figuresFile())) {
+            return notRun(lyricsDir, outputs.figuresFile(), Perplexity.GOAL);
         }
-
-        @Override
-        public ReportSection section(Path lyricsDir) throws IOException {
-            Perplexity.Outputs outputs = outputs(lyricsDir);
-            if (!Files.isRegularFile(outputs.figuresFile())) {
-                return notRun(PerplexitySection.ID, PerplexitySection.TITLE, lyricsDir, outputs.figuresFile(), Perplexity.GOAL);
-            }
-            List<JUnitReport.TestCase> gate = Files.isRegularFile(outputs.gateReportFile()) ? outputs.gateReport() : null;
-            return new PerplexitySection(outputs.figures(), gate, relative(lyricsDir, outputs.gateReportFile()));
-        }
-
-        private static Perplexity.Outputs outputs(Path lyricsDir) {
-            return new Perplexity.Outputs(lyricsDir.resolve(Perplexity.GOAL));
-        }
+        List<JUnitReport.TestCase> gate = exists(outputs.gateReportFile()) ? outputs.gateReport() : null;
+        return new PerplexitySection(outputs.figures(), gate, relative(lyricsDir, outputs.gateReportFile()));
     }
 
-    private static final class SamplesPart implements Part {
-        @Override
-        public List<Path> files(Path lyricsDir) {
-            return List.of(outputs(lyricsDir).samplesFile());
-        }
-
-        @Override
-        public ReportSection section(Path lyricsDir) throws IOException {
-            Generate.Outputs outputs = outputs(lyricsDir);
-            return Files.isRegularFile(outputs.samplesFile()) ? new SamplesSection(outputs.samples())
-                    : notRun(SamplesSection.ID, SamplesSection.TITLE, lyricsDir, outputs.samplesFile(), Generate.GOAL);
-        }
-
-        private static Generate.Outputs outputs(Path lyricsDir) {
-            return new Generate.Outputs(lyricsDir.resolve(Generate.GOAL));
-        }
+    private static ReportSection.Content samples(Path lyricsDir) throws IOException {
+        Generate.Outputs outputs = generateOutputs(lyricsDir);
+        return exists(outputs.samplesFile()) ? new SamplesSection(outputs.samples())
+                : notRun(lyricsDir, outputs.samplesFile(), Generate.GOAL);
     }
 
-    private static ReportSection notRun(String id, String title, Path lyricsDir, Path missing, String goal) {
-        return ReportSection.notRun(id, title, relative(lyricsDir, missing), "lyrics:" + goal);
+    private static Preprocess.Outputs preprocessOutputs(Path lyricsDir) {
+        return new Preprocess.Outputs(lyricsDir.resolve(Preprocess.GOAL), OUTPUT_DIRECTORY);
+    }
+
+    private static Perplexity.Outputs perplexityOutputs(Path lyricsDir) {
+        return new Perplexity.Outputs(lyricsDir.resolve(Perplexity.GOAL));
+    }
+
+    private static Generate.Outputs generateOutputs(Path lyricsDir) {
+        return new Generate.Outputs(lyricsDir.resolve(Generate.GOAL));
+    }
+
+    private static boolean exists(Path file) {
+        return Files.isRegularFile(file);
+    }
+
+    private static ReportSection.Content notRun(Path lyricsDir, Path missing, String goal) {
+        return ReportSection.notRun(relative(lyricsDir, missing), "lyrics:" + goal);
     }
 
     private static String relative(Path lyricsDir, Path file) {

@@ -14,24 +14,10 @@ class ReportPageTest {
     /** A stage of its own: the page lists it, with its anchor, before the runner's tables. */
     @Test
     void aNewStageAddsItsSectionWithoutTouchingThePage(@TempDir Path dir) throws Exception {
-        ReportSection tokens = new ReportSection() {
-            @Override
-            public String id() {
-                return "tokens";
-            }
-
-            @Override
-            public String title() {
-                return "Tokens";
-            }
-
-            @Override
-            public void fill(Element section) {
-                Html.row(Html.table(section, "model", "tokens"), "base", "1,024");
-            }
-        };
+        ReportSection tokens = new ReportSection("tokens", "Tokens",
+                section -> Html.row(Html.table(section, "model", "tokens"), "base", "1,024"));
         Document doc = Jsoup.parse(new ReportPage(dir.resolve("lyrics"), List.of(tokens,
-                ReportSection.notRun("samples", "Samples", "generate/samples.json", "lyrics:generate")), "report").render("k"));
+                new ReportSection("samples", "Samples", ReportSection.notRun("generate/samples.json", "lyrics:generate"))), "report").render("k"));
         assertEquals(List.of("tokens", "samples", "stages", "hyperparameters"), doc.select("section").eachAttr("id"));
         assertEquals(List.of("#tokens", "#samples", "#stages", "#hyperparameters"), doc.select("nav a").eachAttr("href"));
         assertEquals("base 1,024", doc.select("#tokens tbody tr").text());
