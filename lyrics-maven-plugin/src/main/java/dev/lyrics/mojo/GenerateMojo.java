@@ -83,7 +83,7 @@ public class GenerateMojo extends AbstractEvaluationMojo {
 
     Generate.Settings settings() throws IOException {
         Preprocess.Outputs preprocess = preprocess();
-        List<String> artistList = Generate.artists(nonBlank(artists), preprocess);
+        List<String> artistList = Generate.artists(nonBlank(artists), preprocess.datasetInfoFile());
         // one fine-tuned model, from <finetuneStage> itself: the seed's value does not enter a name
         List<ModelUnderTest> models = models(List.of(0L));
         return new Generate.Settings(preprocess.trainJson(), preprocess.testJson(), promptTemplate, models, sampleBase,

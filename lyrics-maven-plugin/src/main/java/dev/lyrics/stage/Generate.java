@@ -8,6 +8,7 @@ import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
 import dev.lyrics.dataset.AlpacaRecord;
+import dev.lyrics.dataset.DatasetInfo;
 import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.dataset.SongText;
 import dev.lyrics.eval.ModelFamily;
@@ -118,14 +119,19 @@ public final class Generate implements Stage<Generate.Settings> {
         }
     }
 
-    /** The artists listed, or when none is, every artist of the training split in sorted order. */
-    public static List<String> artists(List<String> listed, Preprocess.Outputs preprocess) throws IOException {
+    /**
+     * The artists listed, or when none is, every artist of the training split in sorted order.
+     *
+     * @param datasetInfo lyrics:preprocess's statistics ({@code Preprocess.Outputs#datasetInfoFile}), read only when
+     *                    no artist is listed; a path, so that this stage's code does not reach the preprocess stage's
+     */
+    public static List<String> artists(List<String> listed, Path datasetInfo) throws IOException {
         if (!listed.isEmpty()) {
             return listed;
         }
-        List<String> names = preprocess.datasetInfo().trainingArtists();
+        List<String> names = DatasetInfo.read(StageFiles.require(datasetInfo, "preprocess", "or list <artists>")).trainingArtists();
         if (names.isEmpty()) {
-            throw InputException.at(preprocess.datasetInfoFile(), "no train.artists; list <artists> or -Dlyrics.generate.artists");
+            throw InputException.at(datasetInfo, "no train.artists; list <artists> or -Dlyrics.generate.artists");
         }
         return names;
     }
