@@ -1,9 +1,11 @@
 package dev.lyrics.eval;
 
 import dev.lyrics.core.Files2;
+import dev.lyrics.core.InputException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
@@ -15,6 +17,8 @@ import javax.xml.transform.dom.DOMSource;
 import javax.xml.transform.stream.StreamResult;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import org.xml.sax.SAXException;
 
 /**
  * The gate's checks as a JUnit XML report (surefire's TEST-*.xml shape), so Jenkins and GitLab show
@@ -29,6 +33,49 @@ public final class JUnitReport {
 
     public static void write(Path file, List<GateCheck> checks) throws IOException {
         Files2.writeAtomically(file, render(checks));
+    }
+
+    /** One test case as the report file holds it. */
+    public record TestCase(String name, Verdict verdict, String message) {}
+
+    /** A test case's verdict: passed (improved and accepted included), failed or skipped. */
+    public enum Verdict { PASSED, FAILED, SKIPPED }
+
+    /** The test cases of a report this class wrote, in file order. */
+    public static List<TestCase> read(Path file) throws IOException {
+        Document doc;
+        try {
+            DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            doc = factory.newDocumentBuilder().parse(file.toFile());
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException("the JDK's XML support failed", e);
+        } catch (SAXException e) {
+            throw InputException.at(file, "not a JUnit XML report: " + e.getMessage());
+        }
+        Element suite = doc.getDocumentElement();
+        if (suite == null || !suite.getTagName().equals("testsuite")) {
+            throw InputException.at(file, "no <testsuite> element");
+        }
+        List<TestCase> cases = new ArrayList<>();
+        NodeList testcases = suite.getElementsByTagName("testcase");
+        for (int i = 0; i < testcases.getLength(); i++) {
+            Element testcase = (Element) testcases.item(i);
+            Element failure = child(testcase, "failure");
+            Element skipped = child(testcase, "skipped");
+            Element out = child(testcase, "system-out");
+            Verdict verdict = failure != null ? Verdict.FAILED : skipped != null ? Verdict.SKIPPED : Verdict.PASSED;
+            String message = failure != null ? failure.getAttribute("message")
+                    : skipped != null ? skipped.getAttribute("message")
+                    : out == null ? "" : out.getTextContent().strip().replaceAll("\\s+", " ");
+            cases.add(new TestCase(testcase.getAttribute("name"), verdict, message));
+        }
+        return List.copyOf(cases);
+    }
+
+    private static Element child(Element parent, String tag) {
+        NodeList nodes = parent.getElementsByTagName(tag);
+        return nodes.getLength() == 0 ? null : (Element) nodes.item(0);
     }
 
     static byte[] render(List<GateCheck> checks) {

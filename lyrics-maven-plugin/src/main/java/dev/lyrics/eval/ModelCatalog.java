@@ -10,8 +10,6 @@ import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
@@ -78,27 +76,6 @@ public final class ModelCatalog {
             models.add(new ModelUnderTest(stage, ModelFamily.RECURRENT, dir, null, stage, stageKey(stage)));
         }
         return models;
-    }
-
-    /** The files a model's figures depend on, by input name, for the evaluation's cache key. */
-    public static SortedMap<String, Path> inputs(ModelUnderTest model) {
-        SortedMap<String, Path> inputs = new TreeMap<>();
-        String prefix = "model." + model.name();
-        switch (model.family()) {
-            case TRANSFORMER -> {
-                inputs.put(prefix, model.modelDir());
-                if (model.adapterDir() != null) {
-                    inputs.put(prefix + ".adapter_config", model.adapterDir().resolve(ADAPTER_CONFIG));
-                    inputs.put(prefix + ".adapter_weights", model.adapterDir().resolve(ADAPTER_WEIGHTS));
-                }
-            }
-            case RECURRENT -> {
-                inputs.put(prefix + ".config", model.modelDir().resolve(RECURRENT_CONFIG));
-                inputs.put(prefix + ".weights", model.modelDir().resolve(RECURRENT_WEIGHTS));
-                inputs.put(prefix + ".vocabulary", model.modelDir().resolve(RECURRENT_VOCABULARY));
-            }
-        }
-        return inputs;
     }
 
     /** Names in the order given; each glob's matches sorted; every stage once. */

@@ -6,7 +6,9 @@ import dev.lyrics.core.Json;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -132,48 +134,105 @@ public record PerplexityResults(List<ModelResult> models, String template, List<
     }
 
     /**
-     * The figures the gate checks, model -> metric -> value, from a perplexity.json: every metric of
-     * every model, a non-finite figure as NaN or an infinity (a missing value reads as NaN: it
-     * cannot pass). With several seeds, "finetuned" is their mean and the seeds' own models are left out.
+     * The figures the gate checks, model -> metric -> value, from a perplexity.json (see {@link Figures#gateValues}).
      */
     public static SortedMap<String, SortedMap<String, Double>> readValues(Path file) throws IOException {
-        JsonNode root = Json.MAPPER.readTree(file.toFile());
-        JsonNode models = root.path("models");
-        if (!models.isObject()) {
-            throw InputException.at(file, "no \"models\" object");
-        }
-        JsonNode seeds = root.path("finetuned_seeds");
-        Set<String> seedRuns = new HashSet<>();
-        seeds.path("models").forEach(name -> seedRuns.add(name.asText()));
-        SortedMap<String, SortedMap<String, Double>> values = new TreeMap<>();
-        models.fields().forEachRemaining(model -> {
-            if (seedRuns.contains(model.getKey())) {
-                return;
-            }
-            SortedMap<String, Double> metrics = new TreeMap<>();
-            model.getValue().path("metrics").fields().forEachRemaining(
-                    metric -> metrics.put(metric.getKey(), readNumber(metric.getValue().path("value"))));
-            values.put(model.getKey(), metrics);
-        });
-        if (!seedRuns.isEmpty()) {
-            SortedMap<String, Double> means = new TreeMap<>();
-            seeds.path("metrics").fields().forEachRemaining(
-                    metric -> means.put(metric.getKey(), readNumber(metric.getValue().path("mean"))));
-            values.put(FINETUNED, means);
-        }
-        return values;
+        return Figures.read(file).gateValues();
     }
 
-    /** metric -> spread of the seeds' fine-tunes, from a perplexity.json; empty with one seed or none. */
-    public static SortedMap<String, Spread> readSeedSpread(Path file) throws IOException {
-        SortedMap<String, Spread> spread = new TreeMap<>();
-        Json.MAPPER.readTree(file.toFile()).path("finetuned_seeds").path("metrics").fields().forEachRemaining(metric -> {
-            List<Double> values = new ArrayList<>();
-            metric.getValue().path("values").forEach(v -> values.add(readNumber(v)));
-            spread.put(metric.getKey(), new Spread(values, readNumber(metric.getValue().path("mean")),
-                    readNumber(metric.getValue().path("std"))));
-        });
-        return spread;
+    /**
+     * A perplexity.json read back, for the gate and the report: every figure a number (a non-finite one
+     * as NaN or an infinity, a missing one as NaN), models and metrics in file order.
+     *
+     * @param models   by name
+     * @param formulas each metric's definition, by metric
+     * @param seeds    the fine-tune's seeds and their spread, or null when it was trained once
+     */
+    public record Figures(Map<String, ModelFigures> models, Map<String, String> formulas, SeedFigures seeds) {
+        /**
+         * @param family  "transformer" or "recurrent", or null when the file does not say
+         * @param unit    what one unit is ("token", "char", "word"), or null
+         * @param metrics metric -> value
+         * @param units   how many units were scored, or null
+         */
+        public record ModelFigures(String family, String unit, Map<String, Double> metrics, Long units) {}
+
+        /**
+         * @param seeds   the fine-tune's seeds, in order
+         * @param models  the model each seed made
+         * @param metrics metric -> spread over the seeds
+         */
+        public record SeedFigures(List<Long> seeds, List<String> models, SortedMap<String, Spread> metrics) {}
+
+        public static Figures read(Path file) throws IOException {
+            JsonNode root;
+            try {
+                root = Json.MAPPER.readTree(file.toFile());
+            } catch (com.fasterxml.jackson.core.JacksonException e) {
+                throw InputException.at(file, "not JSON: " + e.getOriginalMessage());
+            }
+            JsonNode models = root.path("models");
+            if (!models.isObject()) {
+                throw InputException.at(file, "no \"models\" object");
+            }
+            Map<String, ModelFigures> byModel = new LinkedHashMap<>();
+            models.fields().forEachRemaining(model -> {
+                JsonNode m = model.getValue();
+                Map<String, Double> metrics = new LinkedHashMap<>();
+                m.path("metrics").fields().forEachRemaining(
+                        metric -> metrics.put(metric.getKey(), readNumber(metric.getValue().path("value"))));
+                JsonNode units = m.path("counts").path("units");
+                byModel.put(model.getKey(), new ModelFigures(m.path("family").isMissingNode() || m.path("family").isNull()
+                        ? null : m.path("family").asText(), m.path("unit").isMissingNode() || m.path("unit").isNull()
+                        ? null : m.path("unit").asText(), Collections.unmodifiableMap(metrics),
+                        units.isNumber() ? units.asLong() : null));
+            });
+            Map<String, String> formulas = new LinkedHashMap<>();
+            root.path("definitions").fields().forEachRemaining(
+                    metric -> formulas.put(metric.getKey(), metric.getValue().path("formula").asText()));
+            SeedFigures seeds = null;
+            JsonNode seedsJson = root.path("finetuned_seeds");
+            if (seedsJson.isObject()) {
+                List<Long> seedList = new ArrayList<>();
+                seedsJson.path("seeds").forEach(seed -> seedList.add(seed.asLong()));
+                List<String> seedModels = new ArrayList<>();
+                seedsJson.path("models").forEach(name -> seedModels.add(name.asText()));
+                SortedMap<String, Spread> spread = new TreeMap<>();
+                seedsJson.path("metrics").fields().forEachRemaining(metric -> {
+                    List<Double> values = new ArrayList<>();
+                    metric.getValue().path("values").forEach(v -> values.add(readNumber(v)));
+                    spread.put(metric.getKey(), new Spread(values, readNumber(metric.getValue().path("mean")),
+                            readNumber(metric.getValue().path("std"))));
+                });
+                seeds = new SeedFigures(List.copyOf(seedList), List.copyOf(seedModels), Collections.unmodifiableSortedMap(spread));
+            }
+            return new Figures(Collections.unmodifiableMap(byModel), Collections.unmodifiableMap(formulas), seeds);
+        }
+
+        /**
+         * The figures the gate checks, model -> metric -> value: every metric of every model. With
+         * several seeds, "finetuned" is their mean and the seeds' own models are left out.
+         */
+        public SortedMap<String, SortedMap<String, Double>> gateValues() {
+            Set<String> seedRuns = new HashSet<>(seeds == null ? List.of() : seeds.models());
+            SortedMap<String, SortedMap<String, Double>> values = new TreeMap<>();
+            models.forEach((name, model) -> {
+                if (!seedRuns.contains(name)) {
+                    values.put(name, new TreeMap<>(model.metrics()));
+                }
+            });
+            if (!seedRuns.isEmpty()) {
+                SortedMap<String, Double> means = new TreeMap<>();
+                seeds.metrics().forEach((metric, spread) -> means.put(metric, spread.mean()));
+                values.put(FINETUNED, means);
+            }
+            return values;
+        }
+
+        /** metric -> spread of the seeds' fine-tunes; empty with one seed or none. */
+        public SortedMap<String, Spread> seedSpread() {
+            return seeds == null ? new TreeMap<>() : new TreeMap<>(seeds.metrics());
+        }
     }
 
     private static double readNumber(JsonNode value) {

@@ -1,17 +1,11 @@
 package dev.lyrics.mojo;
 
-import dev.lyrics.cache.StageSpec;
-import dev.lyrics.core.InputException;
 import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.eval.ModelCatalog;
-import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.eval.ModelUnderTest;
-import dev.lyrics.eval.StudyModelLoader;
+import dev.lyrics.stage.Preprocess;
 import java.io.File;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.maven.plugins.annotations.Parameter;
 
@@ -36,44 +30,15 @@ public abstract class AbstractEvaluationMojo extends AbstractModelMojo {
     @Parameter(property = "lyrics.promptTemplate", defaultValue = PromptTemplate.STUDY)
     String promptTemplate;
 
-    /** Outputs of lyrics:preprocess that this goal reads, each checked to exist. */
-    protected List<Path> preprocessed(String... files) {
-        List<Path> paths = new ArrayList<>();
-        for (String file : files) {
-            Path path = stageDir("preprocess").resolve(file);
-            if (!Files.isRegularFile(path)) {
-                throw InputException.at(path, "not found; run lyrics:preprocess before lyrics:" + goal());
-            }
-            paths.add(path);
-        }
-        return paths;
+    /** What lyrics:preprocess published. */
+    protected Preprocess.Outputs preprocess() {
+        return new Preprocess.Outputs(stageDir(Preprocess.GOAL), OUTPUT_DIRECTORY);
     }
 
-    /** The models these parameters name, base first, with the key of the stage that built each. */
-    protected List<ModelUnderTest> models() throws IOException {
-        return new ModelCatalog(outputDirectory.toPath(), goal()).discover(baseModel.toPath(), finetuneStage, nonBlank(recurrentStages));
-    }
-
-    /**
-     * Makes the stage's key follow the models: their files, the key of the stage that built each
-     * (the outputs name it) and where and how they run.
-     */
-    protected static void addModels(StageSpec.Builder spec, List<ModelUnderTest> models, ModelLoader loader) {
-        for (ModelUnderTest model : models) {
-            ModelCatalog.inputs(model).forEach(spec::input);
-            spec.param("model." + model.name() + ".stageKey", model.stageKey());
-        }
-        loader.environment().forEach(spec::environment);
-    }
-
-    /** Where models are opened: a seam for tests, which use fake models. */
-    ModelLoader modelLoader() {
-        return studyModelLoader(0, 0);
-    }
-
-    /** The project's models on this goal's device, dtype and threads, scored with the given window. */
-    protected StudyModelLoader studyModelLoader(int contextLength, int stride) {
-        return new StudyModelLoader(device(), dtype(), threads, contextLength, stride, quantization());
+    /** The models these parameters name, base first, one fine-tuned model per seed, with the key of the stage that built each. */
+    protected List<ModelUnderTest> models(List<Long> seeds) throws IOException {
+        return new ModelCatalog(outputDirectory.toPath(), goal())
+                .discover(baseModel.toPath(), finetuneStage, seeds, nonBlank(recurrentStages));
     }
 
     /** A list parameter's entries; an empty property gives null or a blank entry. */

@@ -2,25 +2,13 @@ package dev.lyrics.mojo;
 
 import dev.lyrics.cache.StageResult;
 import dev.lyrics.cache.StageRunner;
-import dev.lyrics.cache.StageSpec;
-import dev.lyrics.core.ConfigException;
-import dev.lyrics.core.Files2;
-import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
-import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.eval.FinetuneSeeds;
-import dev.lyrics.eval.GateCheck;
-import dev.lyrics.eval.JUnitReport;
-import dev.lyrics.eval.ModelCatalog;
-import dev.lyrics.eval.ModelLoader;
-import dev.lyrics.eval.ModelUnderTest;
-import dev.lyrics.eval.PerplexityEvaluator;
 import dev.lyrics.eval.PerplexityGate;
-import dev.lyrics.eval.PerplexityResults;
-import dev.lyrics.eval.TestSet;
+import dev.lyrics.stage.Perplexity;
+import dev.lyrics.stage.Preprocess;
 import java.io.File;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.io.IOException;
 import java.util.List;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
@@ -85,7 +73,7 @@ public class PerplexityMojo extends AbstractEvaluationMojo {
 
     @Override
     protected String goal() {
-        return "perplexity";
+        return Perplexity.GOAL;
     }
 
     @Override
@@ -95,65 +83,23 @@ public class PerplexityMojo extends AbstractEvaluationMojo {
 
     @Override
     protected void run(StageRunner runner, Log log) throws Exception {
-        PromptTemplate template = validate();
-        List<Path> inputs = preprocessed("test.json", "test_lyrics.txt");
-        Path testJson = inputs.get(0);
-        Path testLyrics = inputs.get(1);
+        Perplexity.Settings settings = settings();
+        Perplexity stage = stage();
+        StageResult result = runner.run(stage, Perplexity.GOAL, settings, stageDir(Perplexity.GOAL));
+        stage.gate(settings, new Perplexity.Outputs(result.outputDir()), log);
+    }
+
+    Perplexity.Settings settings() throws IOException {
+        Preprocess.Outputs preprocess = preprocess();
         List<Long> checkedSeeds = FinetuneSeeds.check(seeds);
-        List<ModelUnderTest> models = new ModelCatalog(outputDirectory.toPath(), goal())
-                .discover(baseModel.toPath(), finetuneStage, checkedSeeds, nonBlank(recurrentStages));
-        ModelLoader loader = modelLoader();
-
-        StageSpec.Builder spec = StageSpec.builder("perplexity", "perplexity", stageDir("perplexity"))
-                .input("test.json", testJson)
-                .input("test_lyrics.txt", testLyrics)
-                .param("promptTemplate", template.template())
-                .param("perplexity.contextLength", contextLength)
-                .param("perplexity.stride", stride)
-                .param("perplexity.batchSize", batchSize);
-        addModels(spec, models, loader);
-
-        StageResult result = runner.run(spec.build(), context -> {
-            TestSet testSet = TestSet.read(testJson, template, testLyrics, OUTPUT_DIRECTORY);
-            PerplexityResults results = new PerplexityEvaluator(loader, batchSize, context.log()).evaluate(models, testSet)
-                    .withSeeds(checkedSeeds);
-            Json.write(context.outputDir().resolve("perplexity.json"), results.toJson());
-            Files2.writeAtomically(context.outputDir().resolve("perplexity.md"), results.toMarkdown());
-        });
-
-        Path out = result.outputDir();
-        Files.readAllLines(out.resolve("perplexity.md")).forEach(log::info);
-        // the gate runs on every build, cached figures or not: the baseline file may have changed
-        PerplexityGate gate = new PerplexityGate(new PerplexityGate.Settings(maxPerplexity, minImprovement, tolerance,
-                baselineFile.toPath(), updateBaseline, nonBlank(optionalModels), finetuneStage, nonBlank(recurrentStages)));
-        Path figures = out.resolve("perplexity.json");
-        List<GateCheck> checks = gate.check(PerplexityResults.readValues(figures), PerplexityResults.readSeedSpread(figures), log);
-        JUnitReport.write(out.resolve(JUnitReport.FILE_NAME), checks);
-        long failed = checks.stream().filter(GateCheck::failed).count();
-        long skipped = checks.stream().filter(c -> c.outcome() == GateCheck.Outcome.SKIPPED).count();
-        log.info("lyrics:perplexity " + models.size() + " models; gate: " + (checks.size() - failed - skipped)
-                + " passed, " + failed + " failed, " + skipped + " skipped (" + out.resolve(JUnitReport.FILE_NAME) + ")");
-        PerplexityGate.enforce(checks);
+        return new Perplexity.Settings(preprocess.testJson(), preprocess.testLyrics(), promptTemplate, checkedSeeds,
+                models(checkedSeeds), contextLength, stride, batchSize, execution(),
+                new PerplexityGate.Settings(maxPerplexity, minImprovement, tolerance, baselineFile.toPath(), updateBaseline,
+                        nonBlank(optionalModels), finetuneStage, nonBlank(recurrentStages)));
     }
 
-    private PromptTemplate validate() {
-        ConfigException.require(contextLength == 0 || contextLength >= 2, "lyrics.perplexity.contextLength", contextLength,
-                "must be 0 (the model's own) or at least 2");
-        ConfigException.require(stride >= 0, "lyrics.perplexity.stride", stride, "must be 0 (half the context) or positive");
-        ConfigException.require(contextLength == 0 || stride <= contextLength, "lyrics.perplexity.stride", stride,
-                "must be at most contextLength " + contextLength);
-        ConfigException.require(batchSize >= 1, "lyrics.perplexity.batchSize", batchSize, "must be at least 1");
-        ConfigException.require(maxPerplexity >= 1, "lyrics.perplexity.maxPerplexity", maxPerplexity,
-                "must be at least 1 (no model has a perplexity below 1)");
-        ConfigException.require(minImprovement < 1, "lyrics.perplexity.minImprovement", minImprovement,
-                "must be below 1 (a fraction of the base model's perplexity), or -Infinity for none");
-        ConfigException.require(tolerance >= 0, "lyrics.perplexity.tolerance", tolerance, "must be 0 or more");
-        return promptTemplate(promptTemplate);
-    }
-
-    @Override
-    ModelLoader modelLoader() {
-        return studyModelLoader(contextLength, stride).planning("lyrics:perplexity", batchSize,
-                "lyrics.perplexity.batchSize", new MavenLog(getLog()));
+    /** The core stage: a seam for tests, which open fake models. */
+    Perplexity stage() {
+        return new Perplexity();
     }
 }

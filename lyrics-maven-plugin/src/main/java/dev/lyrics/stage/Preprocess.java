@@ -2,7 +2,9 @@ package dev.lyrics.stage;
 
 import dev.lyrics.cache.Stage;
 import dev.lyrics.cache.StageContext;
+import dev.lyrics.dataset.DatasetInfo;
 import dev.lyrics.dataset.Preprocessor;
+import java.io.IOException;
 import java.nio.file.Path;
 
 /**
@@ -11,6 +13,7 @@ import java.nio.file.Path;
  */
 public final class Preprocess implements Stage<Preprocess.Settings> {
     public static final String GOAL = "preprocess";
+    static final String DATASET_INFO = "dataset_info.json";
 
     /**
      * @param songs the songs to split (the scrape stage's songs.jsonl)
@@ -59,8 +62,14 @@ public final class Preprocess implements Stage<Preprocess.Settings> {
             return file(fileName);
         }
 
-        public Path datasetInfo() {
-            return file("dataset_info.json");
+        /** dataset_info.json, whether or not it exists. */
+        public Path datasetInfoFile() {
+            return dir.resolve(DATASET_INFO);
+        }
+
+        /** dataset_info.json, typed. */
+        public DatasetInfo datasetInfo() throws IOException {
+            return DatasetInfo.read(file(DATASET_INFO));
         }
 
         private Path file(String name) {

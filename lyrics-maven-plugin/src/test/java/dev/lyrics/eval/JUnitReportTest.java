@@ -61,4 +61,25 @@ class JUnitReportTest {
                 """;
         assertEquals(expected, new String(JUnitReport.render(CHECKS), StandardCharsets.UTF_8));
     }
+
+    @Test
+    void readsBackEachCaseWithItsVerdictAndMessage(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve(JUnitReport.FILE_NAME);
+        JUnitReport.write(file, CHECKS);
+        assertEquals(List.of(
+                new JUnitReport.TestCase("maxPerplexity finetuned corpus_perplexity", JUnitReport.Verdict.PASSED, "fine"),
+                new JUnitReport.TestCase("baseline finetuned corpus_perplexity", JUnitReport.Verdict.FAILED,
+                        "finetuned corpus_perplexity regressed: 7.5 > 7.344 <&> \"quoted\""),
+                new JUnitReport.TestCase("baseline rnn-gru-char bits_per_byte", JUnitReport.Verdict.SKIPPED, "not in the baseline")),
+                JUnitReport.read(file));
+    }
+
+    @Test
+    void aFileThatIsNoReportIsNamedInTheError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path file = dir.resolve(JUnitReport.FILE_NAME);
+        java.nio.file.Files.writeString(file, "<testsuites/>");
+        dev.lyrics.core.InputException e = org.junit.jupiter.api.Assertions.assertThrows(dev.lyrics.core.InputException.class,
+                () -> JUnitReport.read(file));
+        assertEquals(file + ": no <testsuite> element", e.getMessage());
+    }
 }

@@ -3,6 +3,8 @@ package dev.lyrics.mojo;
 import dev.lyrics.dataset.PromptTemplate;
 import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.lm.LanguageModel;
+import dev.lyrics.quant.Quantization;
+import dev.lyrics.stage.Execution;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,6 +20,9 @@ import java.util.function.BiFunction;
  * the stand-in model files that the evaluation goals look for before they open anything.
  */
 final class FakeModelLoader implements ModelLoader {
+    /** Where the fake models run, without starting an engine. */
+    static final Execution EXECUTION = new Execution("fake", "cpu()", "float32", 0, Quantization.NONE);
+
     /** Which model to open for a name: the adapter directory for a transformer, null for a recurrent model. */
     private final BiFunction<String, Path, LanguageModel> models;
     private final List<String> opened = new ArrayList<>();

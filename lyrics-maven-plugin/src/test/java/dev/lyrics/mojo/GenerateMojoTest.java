@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.lyrics.core.Json;
 import dev.lyrics.dataset.AlpacaRecord;
-import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.generate.FakeLanguageModel;
 import dev.lyrics.generate.Sample;
 import dev.lyrics.generate.Samples;
+import dev.lyrics.stage.Execution;
+import dev.lyrics.stage.Generate;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,8 +45,13 @@ class GenerateMojoTest {
     private GenerateMojo mojo() {
         GenerateMojo mojo = FakeModelLoader.configure(new GenerateMojo() {
             @Override
-            ModelLoader modelLoader() {
-                return loader;
+            Generate stage() {
+                return new Generate((settings, log) -> loader);
+            }
+
+            @Override
+            protected Execution execution() {
+                return FakeModelLoader.EXECUTION;
             }
         }, dir, lyricsDir);
         mojo.sampleBase = true;

@@ -7,9 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.lyrics.core.Json;
 import dev.lyrics.dataset.AlpacaRecord;
 import dev.lyrics.dataset.SongText;
-import dev.lyrics.eval.ModelLoader;
 import dev.lyrics.eval.UniformModel;
 import dev.lyrics.lm.SlidingWindow;
+import dev.lyrics.stage.Execution;
+import dev.lyrics.stage.Perplexity;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +46,13 @@ class PerplexityMojoTest {
     private PerplexityMojo mojo() {
         PerplexityMojo mojo = FakeModelLoader.configure(new PerplexityMojo() {
             @Override
-            ModelLoader modelLoader() {
-                return loader;
+            Perplexity stage() {
+                return new Perplexity((settings, log) -> loader);
+            }
+
+            @Override
+            protected Execution execution() {
+                return FakeModelLoader.EXECUTION;
             }
         }, dir, lyricsDir);
         mojo.batchSize = 8;
@@ -125,8 +131,13 @@ class PerplexityMojoTest {
                 : adapterDir.endsWith("finetune-seed-7") ? 33 : adapterDir.endsWith("finetune-seed-11") ? 27 : 30));
         PerplexityMojo mojo = FakeModelLoader.configure(new PerplexityMojo() {
             @Override
-            ModelLoader modelLoader() {
-                return seeded;
+            Perplexity stage() {
+                return new Perplexity((settings, log) -> seeded);
+            }
+
+            @Override
+            protected Execution execution() {
+                return FakeModelLoader.EXECUTION;
             }
         }, dir, lyricsDir);
         mojo.batchSize = 8;
