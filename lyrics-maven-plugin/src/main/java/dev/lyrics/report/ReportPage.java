@@ -73,7 +73,8 @@ public final class ReportPage {
             return;
         }
         section.appendElement("p").addClass("note").text("Each stage's outputs are cached under its key (SHA-256 of its "
-                + "inputs, parameters, the plugin's code and, for model stages, engine, device and dtype). \"Restored\": "
+                + "inputs, its settings (for model stages also engine, device, dtype and threads) and the code the stage reaches)."
+                + " \"Restored\": "
                 + "the build that wrote this page took the outputs from the cache; \"computed\": it ran the stage.");
         Element table = table(section, "stage", "goal", "cache key", "outputs", "seconds");
         for (StageRecord stage : stages) {

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.lyrics.eval.PerplexityEvaluator;
-import dev.lyrics.report.ReportPage;
 import dev.lyrics.stage.Finetune;
+import dev.lyrics.stage.Perplexity;
+import dev.lyrics.stage.Report;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URISyntaxException;
@@ -33,8 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class StageFingerprintTest {
     private static final String FINETUNE = Finetune.class.getName();
-    private static final String PERPLEXITY = PerplexityEvaluator.class.getName();
-    private static final String REPORT = ReportPage.class.getName();
+    private static final String PERPLEXITY = Perplexity.class.getName();
+    private static final String REPORT = Report.class.getName();
 
     @TempDir
     Path dir;
@@ -94,7 +94,7 @@ class StageFingerprintTest {
         String perplexity = fingerprint(PERPLEXITY);
         String report = fingerprint(REPORT);
 
-        edit("dev/lyrics/report/ReportPage.class", "generate/samples.json", "generate/samples.JSON");
+        edit("dev/lyrics/report/ReportPage.class", "Stages and cache", "Stages and cachE");
         assertNotEquals(report, fingerprint(REPORT), "the report's own fingerprint sees its class");
         String editedReport = fingerprint(REPORT);
         Files.writeString(classes.resolve("dev/lyrics/report/report.css"), "body { margin: 0 }");
@@ -152,7 +152,7 @@ class StageFingerprintTest {
     @Test
     void ofStageIsTheFingerprintOfTheRootsOwnCode() throws IOException {
         assertEquals(CodeFingerprint.of(compiledClasses(), List.of(FINETUNE)), CodeFingerprint.ofStage(Finetune.class));
-        assertNotEquals(CodeFingerprint.ofStage(Finetune.class), CodeFingerprint.ofStage(ReportPage.class));
+        assertNotEquals(CodeFingerprint.ofStage(Finetune.class), CodeFingerprint.ofStage(Report.class));
     }
 
     @Test

@@ -14,6 +14,9 @@ import dev.lyrics.cache.Unkeyed;
 import dev.lyrics.core.Files2;
 import dev.lyrics.dataset.Preprocessor;
 import dev.lyrics.dataset.PromptTemplate;
+import dev.lyrics.eval.ModelFamily;
+import dev.lyrics.eval.ModelUnderTest;
+import dev.lyrics.eval.PerplexityGate;
 import dev.lyrics.lora.LoraConfig;
 import dev.lyrics.quant.Quantization;
 import dev.lyrics.rnn.RecurrentConfig;
@@ -52,7 +55,7 @@ class SettingsKeyCompletenessTest {
     private static final Set<String> UNKEYED = Set.of(
             "GeniusSettings.minInterval", "GeniusSettings.concurrency", "GeniusSettings.timeout", "GeniusSettings.retries",
             "GeniusSettings.backoff", "GeniusSettings.pageStore", "GeniusSettings.refreshPages", "Scrape$Settings.token",
-            "LoraTrainer$Settings.checkpointSteps");
+            "LoraTrainer$Settings.checkpointSteps", "Perplexity$Settings.gate", "Report$Settings.lyricsDir");
 
     private static final Path CLASSES = Path.of("target/classes");
     private static final Path DATA = Path.of("../data").toAbsolutePath().normalize();
@@ -92,6 +95,25 @@ class SettingsKeyCompletenessTest {
         examples.put(Finetune.class, List.of(new Finetune.Settings(preprocessed.trainJson(), DATA.resolve("models/kjv-base"),
                 PromptTemplate.STUDY, training, nf4)));
         examples.put(RecurrentFinetune.class, List.copyOf(RecurrentFinetune.of(List.of(gru), preprocessed, cpu)));
+        Path adapter = Files.createDirectories(tmp.resolve("lyrics/finetune"));
+        Files.writeString(adapter.resolve("adapter_model.safetensors"), "adapter");
+        Path rnn = Files.createDirectories(tmp.resolve("lyrics/rnn-gru-char"));
+        Files.writeString(rnn.resolve("model.safetensors"), "weights");
+        List<ModelUnderTest> models = List.of(
+                new ModelUnderTest("base", ModelFamily.TRANSFORMER, DATA.resolve("models/kjv-base"), null, null, null),
+                new ModelUnderTest("finetuned", ModelFamily.TRANSFORMER, DATA.resolve("models/kjv-base"), adapter, "finetune",
+                        "a".repeat(64)),
+                new ModelUnderTest("rnn-gru-char", ModelFamily.RECURRENT, rnn, null, "rnn-gru-char", "b".repeat(64)));
+        examples.put(Perplexity.class, List.of(new Perplexity.Settings(preprocessed.testJson(), preprocessed.testLyrics(),
+                PromptTemplate.STUDY, List.of(3407L, 42L), models, 256, 128, 8, cpu, new PerplexityGate.Settings(Double.POSITIVE_INFINITY,
+                        0.15, 0.01, tmp.resolve("baseline.json"), false, List.of(), "finetune", List.of("rnn-*")))));
+        examples.put(Generate.class, List.of(new Generate.Settings(preprocessed.trainJson(), preprocessed.testJson(),
+                PromptTemplate.STUDY, models, true, List.of("David", "Asaph"), "Write song lyrics in the requested style.",
+                "Help me write a song in the style of {artist}.", new TreeMap<>(Map.of("Asaph", 0.7)), 0.8, 50, 0.9, 1.3, 256,
+                3407, cpu)));
+        examples.put(Report.class, List.of(new Report.Settings(new TreeMap<>(Map.of("perplexity/perplexity.json",
+                preprocessed.testJson(), "generate/samples.json", preprocessed.trainJson())), new TreeMap<>(Map.of("finetune",
+                "c".repeat(64), "scrape", "d".repeat(64))), tmp.resolve("lyrics"))));
     }
 
     /** Every class of the plugin that implements Stage: a new stage is checked without editing this test. */
@@ -144,7 +166,10 @@ class SettingsKeyCompletenessTest {
         }
         for (String absent : nulls) {
             // a component left null in one example (source corpus has no Genius settings) is checked in another
-            assertTrue(seen.stream().anyMatch(path -> path.startsWith(absent)), absent + " is null in every example: give one a value");
+            // list elements count as one: models[0] may lack the adapter that models[1] has
+            String component = absent.replaceAll("\\[\\d+]", "");
+            assertTrue(seen.stream().anyMatch(path -> path.replaceAll("\\[\\d+]", "").startsWith(component)),
+                    absent + " is null in every example: give one a value");
         }
         assertEquals(UNKEYED, unkeyedSeen, "the unkeyed components (each must be reviewed: thread counts are keyed)");
         assertTrue(checked > 60, "components checked: " + checked);
@@ -293,6 +318,11 @@ class SettingsKeyCompletenessTest {
             longer.add(first instanceof Long ? (Object) 7L : first instanceof Double ? (Object) 0.5 : "up_proj");
             out.add(longer);
         } else if (value instanceof Map<?, ?> map) {
+            if (!map.isEmpty() && map.values().iterator().next() instanceof Double first) {
+                Map<Object, Object> other = new TreeMap<>(map);
+                other.put(map.keySet().iterator().next(), first + 0.1);
+                out.add(other);
+            }
             Map<Object, Object> bigger = new TreeMap<>(map);
             bigger.put("zz-extra", map.isEmpty() ? "x" : map.values().iterator().next());
             out.add(bigger);
