@@ -3,6 +3,7 @@ package dev.lyrics.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
+import dev.lyrics.train.FinetuneSeeds;
 import java.io.IOException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;

@@ -3,6 +3,7 @@ package dev.lyrics.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
+import dev.lyrics.train.FinetuneSeeds;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ import java.util.stream.IntStream;
 public record PerplexityResults(List<ModelResult> models, String template, List<Long> seeds) {
     /** The names the study's comparison uses. */
     public static final String BASE = "base";
-    public static final String FINETUNED = "finetuned";
+    public static final String FINETUNED = FinetuneSeeds.FINETUNED;
 
     private static final String STUDY_LINE = "The study (Mistral-7B-Instruct-v0.3, LoRA): base 9.35 -> fine-tuned 7.20, 22.9% lower.";
 

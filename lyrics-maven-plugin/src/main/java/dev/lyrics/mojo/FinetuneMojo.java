@@ -3,7 +3,7 @@ package dev.lyrics.mojo;
 import dev.lyrics.cache.StageRunner;
 import dev.lyrics.core.Log;
 import dev.lyrics.dataset.PromptTemplate;
-import dev.lyrics.eval.FinetuneSeeds;
+import dev.lyrics.train.FinetuneSeeds;
 import dev.lyrics.lora.LoraConfig;
 import dev.lyrics.stage.Execution;
 import dev.lyrics.stage.Finetune;

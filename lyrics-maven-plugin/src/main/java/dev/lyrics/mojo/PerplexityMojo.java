@@ -3,7 +3,7 @@ package dev.lyrics.mojo;
 import dev.lyrics.cache.StageResult;
 import dev.lyrics.cache.StageRunner;
 import dev.lyrics.core.Log;
-import dev.lyrics.eval.FinetuneSeeds;
+import dev.lyrics.train.FinetuneSeeds;
 import dev.lyrics.eval.PerplexityGate;
 import dev.lyrics.stage.Perplexity;
 import dev.lyrics.stage.Preprocess;

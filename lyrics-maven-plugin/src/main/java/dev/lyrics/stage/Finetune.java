@@ -4,7 +4,7 @@ import dev.lyrics.cache.Stage;
 import dev.lyrics.cache.StageContext;
 import dev.lyrics.core.ConfigException;
 import dev.lyrics.dataset.PromptTemplate;
-import dev.lyrics.eval.FinetuneSeeds;
+import dev.lyrics.train.FinetuneSeeds;
 import dev.lyrics.train.LoraFinetune;
 import dev.lyrics.train.LoraTrainer;
 import java.io.IOException;

@@ -8,7 +8,7 @@ import dev.lyrics.core.Files2;
 import dev.lyrics.core.Json;
 import dev.lyrics.core.Log;
 import dev.lyrics.dataset.PromptTemplate;
-import dev.lyrics.eval.FinetuneSeeds;
+import dev.lyrics.train.FinetuneSeeds;
 import dev.lyrics.eval.GateCheck;
 import dev.lyrics.eval.JUnitReport;
 import dev.lyrics.eval.ModelUnderTest;

@@ -1,4 +1,4 @@
-package dev.lyrics.eval;
+package dev.lyrics.train;
 
 import dev.lyrics.core.ConfigException;
 import java.util.HashSet;
@@ -12,6 +12,9 @@ import java.util.List;
 public final class FinetuneSeeds {
     /** The property that lists the seeds. */
     public static final String PROPERTY = "lyrics.finetune.seeds";
+
+    /** The model the first seed's fine-tune makes, as perplexity.json and the baseline name it. */
+    public static final String FINETUNED = "finetuned";
 
     private FinetuneSeeds() {}
 
@@ -29,6 +32,6 @@ public final class FinetuneSeeds {
 
     /** The model that seed number {@code index} makes, as perplexity.json and the baseline name it. */
     public static String model(List<Long> seeds, int index) {
-        return index == 0 ? PerplexityResults.FINETUNED : PerplexityResults.FINETUNED + "-seed-" + seeds.get(index);
+        return index == 0 ? FINETUNED : FINETUNED + "-seed-" + seeds.get(index);
     }
 }
