@@ -13,11 +13,11 @@ assert second =~ /lyrics:finetune up to date/
 assert !(second =~ /runs \(cache/) : "the second build must do no stage work"
 
 assert third =~ /lyrics:scrape up to date/ && third =~ /lyrics:preprocess up to date/
-assert third =~ /lyrics:finetune runs \(cache [0-9a-f]{12}\): parameter lora\.dropout/
+assert third =~ /lyrics:finetune runs \(cache [0-9a-f]{12}\): parameter training\.lora\.dropout/
 assert third =~ /lyrics:finetune \[rnn-gru-char\] up to date/
 
 assert fourth =~ /lyrics:finetune up to date/
-assert fourth =~ /lyrics:finetune \[rnn-gru-char\] runs \(cache [0-9a-f]{12}\): parameter recurrent\.hiddenSize 8 -> 12/
+assert fourth =~ /lyrics:finetune \[rnn-gru-char\] runs \(cache [0-9a-f]{12}\): parameter model\.hiddenSize 8 -> 12/
 
 def out = new File(basedir, 'target/lyrics/finetune')
 ['adapter_config.json', 'adapter_model.safetensors', 'loss.jsonl', 'memory.json', 'training.json'].each {

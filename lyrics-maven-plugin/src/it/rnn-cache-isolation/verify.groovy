@@ -13,7 +13,7 @@ assert first =~ /lyrics:finetune \[rnn-gru-char\] runs \(cache [0-9a-f]{12}\): n
 assert first.contains('lyrics:finetune recurrent models: 2 trained, 0 up to date')
 
 assert second =~ /lyrics:finetune \[rnn-lstm-char\] up to date \(cache [0-9a-f]{12}\)/
-assert second =~ /lyrics:finetune \[rnn-gru-char\] runs \(cache [0-9a-f]{12}\): parameter recurrent\.hiddenSize 8 -> 12/
+assert second =~ /lyrics:finetune \[rnn-gru-char\] runs \(cache [0-9a-f]{12}\): parameter model\.hiddenSize 8 -> 12/
 assert !(second =~ /\[rnn-lstm-char\] runs/) : "the LSTM must not retrain"
 assert second.contains('lyrics:finetune recurrent models: 1 trained, 1 up to date')
 
