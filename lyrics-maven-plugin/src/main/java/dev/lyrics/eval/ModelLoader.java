@@ -2,7 +2,6 @@ package dev.lyrics.eval;
 
 import dev.lyrics.lm.LanguageModel;
 import java.nio.file.Path;
-import java.util.SortedMap;
 
 /**
  * Opens the models lyrics:perplexity evaluates: the one place that knows the model classes.
@@ -17,7 +16,4 @@ public interface ModelLoader {
 
     /** A recurrent model from its stage directory (model.safetensors, config.json). */
     LanguageModel recurrent(String name, Path stageDir);
-
-    /** Engine, device and dtype the models run with: part of the evaluation's cache key. */
-    SortedMap<String, String> environment();
 }

@@ -20,7 +20,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.SortedMap;
 
 /**
  * Opens the project's own models: a Hugging Face checkpoint with its tokenizer, the fine-tuned
@@ -161,12 +160,5 @@ public final class StudyModelLoader implements ModelLoader {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read recurrent model " + name + " from " + stageDir, e);
         }
-    }
-
-    @Override
-    public SortedMap<String, String> environment() {
-        SortedMap<String, String> environment = Torch.environment(device, dtype, threads);
-        environment.putAll(quantization.environment());
-        return environment;
     }
 }

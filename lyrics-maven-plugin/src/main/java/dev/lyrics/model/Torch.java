@@ -9,8 +9,6 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import dev.lyrics.core.ConfigException;
 import dev.lyrics.core.Djl;
-import java.util.SortedMap;
-import java.util.TreeMap;
 
 /**
  * The one door to DJL's PyTorch engine: offline, with a fixed thread count, and the translation
@@ -57,26 +55,6 @@ public final class Torch {
         try (NDArray wrapped = manager.create(values, shape)) {
             return wrapped.duplicate();
         }
-    }
-
-    /** Engine, device and dtype as a model stage's cache key records them. */
-    public static SortedMap<String, String> environment(Device device, DataType dtype) {
-        Engine engine = engine();
-        SortedMap<String, String> environment = new TreeMap<>();
-        environment.put("engine", engine.getEngineName() + " " + engine.getVersion());
-        environment.put("device", device.toString());
-        environment.put("dtype", dtype.toString());
-        return environment;
-    }
-
-    /**
-     * The same with the intra-op thread count: a model stage's figures depend on it (libtorch sums
-     * in a different order on another number of threads).
-     */
-    public static SortedMap<String, String> environment(Device device, DataType dtype, int threads) {
-        SortedMap<String, String> environment = environment(device, dtype);
-        environment.put("threads", Integer.toString(threads));
-        return environment;
     }
 
     /**

@@ -55,16 +55,6 @@ public record Quantization(Type type, boolean doubleQuant) {
                 "NF4" + (doubleQuant ? " (double quantization)" : ""));
     }
 
-    /** What a stage's key records: nothing for none, so unquantized keys stay as they were. */
-    public SortedMap<String, String> environment() {
-        SortedMap<String, String> environment = new TreeMap<>();
-        if (quantized()) {
-            environment.put("quantization", "nf4");
-            environment.put("quantization.double", Boolean.toString(doubleQuant));
-        }
-        return environment;
-    }
-
     @Override
     public String toString() {
         return quantized() ? "nf4" + (doubleQuant ? " with double quantization" : "") : "none";

@@ -4,7 +4,6 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
@@ -72,11 +71,6 @@ public final class RecurrentTrainer {
         this.divergenceAdvice = String.format(Locale.ROOT, "Lower <learningRate> (now %s) or <clipNorm> (now %s) of %s"
                         + " in the <recurrentModels> of experiment/pom.xml (lyrics.finetune.recurrent.learningRate,"
                         + " lyrics.finetune.recurrent.clipNorm)", config.learningRate(), config.clipNorm(), config.name());
-    }
-
-    /** Engine, device, dtype and thread count for a recurrent stage's key (the sums' order depends on the threads). */
-    public static SortedMap<String, String> environment(int threads) {
-        return Torch.environment(Torch.engine().defaultDevice(), DataType.FLOAT32, threads);
     }
 
     /** Trains on the songs (each as in train_lyrics.txt) and writes the outputs into {@code outputDir}. */

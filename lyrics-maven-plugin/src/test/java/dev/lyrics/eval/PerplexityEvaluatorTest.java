@@ -39,11 +39,6 @@ class PerplexityEvaluatorTest {
             opened.put(name, model);
             return model;
         }
-
-        @Override
-        public SortedMap<String, String> environment() {
-            return new TreeMap<>(Map.of("engine", "fake"));
-        }
     };
 
     static TestSet testSet() {

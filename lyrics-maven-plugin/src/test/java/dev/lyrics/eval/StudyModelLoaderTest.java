@@ -60,7 +60,6 @@ class StudyModelLoaderTest {
             }
             assertTrue(difference > 1e-2, "the adapter changes the scores: " + difference);
         }
-        assertEquals("1", loader.environment().get("threads"));
     }
 
     @Test

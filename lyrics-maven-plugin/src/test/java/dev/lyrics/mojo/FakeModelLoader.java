@@ -10,9 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.SortedMap;
-import java.util.TreeMap;
 import java.util.function.BiFunction;
 
 /**
@@ -72,10 +69,5 @@ final class FakeModelLoader implements ModelLoader {
     public LanguageModel recurrent(String name, Path stageDir) {
         opened.add(name);
         return models.apply(name, null);
-    }
-
-    @Override
-    public SortedMap<String, String> environment() {
-        return new TreeMap<>(Map.of("engine", "fake", "device", "cpu", "dtype", "float32"));
     }
 }
