@@ -1,8 +1,10 @@
 package dev.lyrics.core;
 
+import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -49,6 +51,15 @@ public final class Json {
     }
 
     /** Writes pretty JSON atomically (temporary file, then rename). */
+    /** A JSON file's tree; a file that is not JSON fails naming it and where the parser stopped. */
+    public static JsonNode readTree(Path file) throws IOException {
+        try {
+            return MAPPER.readTree(file.toFile());
+        } catch (JacksonException e) {
+            throw InputException.at(file, "not JSON: " + e.getOriginalMessage());
+        }
+    }
+
     public static void write(Path file, Object value) throws IOException {
         Files2.writeAtomically(file, pretty(value));
     }

@@ -1,7 +1,6 @@
 package dev.lyrics.dataset;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.lyrics.core.InputException;
 import dev.lyrics.core.Json;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -39,12 +38,7 @@ public record DatasetInfo(Split train, Split test, Map<String, Vocabulary> vocab
     public record Overlap(List<String> songs, Double shared, String side) {}
 
     public static DatasetInfo read(Path file) throws IOException {
-        JsonNode info;
-        try {
-            info = Json.MAPPER.readTree(file.toFile());
-        } catch (com.fasterxml.jackson.core.JacksonException e) {
-            throw InputException.at(file, "not JSON: " + e.getOriginalMessage());
-        }
+        JsonNode info = Json.readTree(file);
         Map<String, Vocabulary> vocabularies = new LinkedHashMap<>();
         info.path("vocab").fields().forEachRemaining(level -> vocabularies.put(level.getKey(), new Vocabulary(
                 integer(level.getValue().path("size")), integer(level.getValue().path("min_count")),

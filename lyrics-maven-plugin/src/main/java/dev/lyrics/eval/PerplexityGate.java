@@ -1,6 +1,5 @@
 package dev.lyrics.eval;
 
-import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.lyrics.core.GateException;
 import dev.lyrics.core.InputException;
@@ -364,12 +363,7 @@ public final class PerplexityGate {
      * naming the file and the entry, so a truncated or hand-mangled file cannot pass a build.
      */
     static SortedMap<String, SortedMap<String, Double>> readBaseline(Path file) throws IOException {
-        JsonNode root;
-        try {
-            root = Json.MAPPER.readTree(file.toFile());
-        } catch (JacksonException e) {
-            throw InputException.at(file, "not JSON: " + e.getOriginalMessage());
-        }
+        JsonNode root = Json.readTree(file);
         String fix = "; correct it, or rebuild it with -D" + UPDATE_PROPERTY + "=true";
         if (root == null || !root.isObject()) {
             throw InputException.at(file, "expected an object: model -> metric -> value" + fix);

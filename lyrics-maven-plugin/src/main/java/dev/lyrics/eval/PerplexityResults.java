@@ -166,12 +166,7 @@ public record PerplexityResults(List<ModelResult> models, String template, List<
         public record SeedFigures(List<Long> seeds, List<String> models, SortedMap<String, Spread> metrics) {}
 
         public static Figures read(Path file) throws IOException {
-            JsonNode root;
-            try {
-                root = Json.MAPPER.readTree(file.toFile());
-            } catch (com.fasterxml.jackson.core.JacksonException e) {
-                throw InputException.at(file, "not JSON: " + e.getOriginalMessage());
-            }
+            JsonNode root = Json.readTree(file);
             JsonNode models = root.path("models");
             if (!models.isObject()) {
                 throw InputException.at(file, "no \"models\" object");
