@@ -33,8 +33,12 @@ def main():
             else:
                 top_level.append(e)
             stack.append(e)
+    by_shape = collections.defaultdict(lambda: [0, 0.0])
     for e in events:
         self_time[e["name"]] += e["dur"] - e.get("_children", 0)
+        entry = by_shape[(e["name"], json.dumps(e.get("shape", [])))]
+        entry[0] += 1
+        entry[1] += e["dur"] - e.get("_children", 0)
     top_level.sort(key=lambda e: e["ts"])
     backward = [i for i, e in enumerate(top_level) if e["name"].startswith("autograd::engine::evaluate_function")]
     first, last = (backward[0], backward[-1]) if backward else (len(top_level), len(top_level) - 1)
@@ -55,6 +59,9 @@ def main():
     print(f"\nself time by op, top {a.top} (ms, % of top-level time):")
     for name, us in self_time.most_common(a.top):
         print(f"  {us / 1e3:8.1f} {100 * us / total:5.1f}%  {name}")
+    print(f"\nself time by op and input shapes, top {a.top} (calls, ms):")
+    for (name, shape), (n, us) in sorted(by_shape.items(), key=lambda kv: -kv[1][1])[:a.top]:
+        print(f"  {n:4d} {us / 1e3:8.1f}  {name} {shape}")
 
 
 if __name__ == "__main__":
