@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import dev.lyrics.model.LlamaConfig;
 import dev.lyrics.model.LlamaModel;
@@ -29,7 +30,7 @@ import java.util.Random;
  * <pre>
  * mvn -B -q -Ptest -pl lyrics-maven-plugin test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test
  * java -cp lyrics-maven-plugin/target/test-classes:lyrics-maven-plugin/target/classes:$(cat lyrics-maven-plugin/target/classpath.txt) \
- *     dev.lyrics.train.Benchmark [--threads 2] [--steps 500]
+ *     dev.lyrics.train.Benchmark [--threads 2] [--steps 500] [--profile trace.json]
  * /usr/bin/python3 ../shared/reference/llama_ref.py bench
  * </pre>
  */
@@ -47,6 +48,7 @@ public final class Benchmark {
         int ffn = option(args, "--ffn", 688);
         int seq = option(args, "--seq", 256);
         int batch = option(args, "--batch", 8);
+        String profile = stringOption(args, "--profile", null);
         Engine engine = Torch.engine(threads);
         LlamaConfig config = LlamaConfig.of(vocab, dim, ffn, layers, heads, kvHeads, seq, false);
         long parameters = config.parameterCount();
@@ -115,7 +117,48 @@ public final class Benchmark {
                     100 * trainRate * trainFlops / (peak[0] * 1e9), 100 * evalRate * evalFlops / (peak[0] * 1e9));
             System.out.printf(Locale.ROOT, "rss_mb step 50 %.1f step %d %.1f (%+.1f%%)%n", rssAt50 / 1e6, steps,
                     rssAtEnd / 1e6, 100.0 * (rssAtEnd - rssAt50) / rssAt50);
+            if (profile != null) {
+                profileStep(engine, model, optimizer, inputs, targets, batch, seq, profile);
+            }
         }
+    }
+
+    /**
+     * One more training step after the measured ones, under libtorch's autograd profiler (a Chrome
+     * trace written to {@code file}, one event per native op; bench/profile-summary.py groups it),
+     * with the wall time of its forward, backward and optimizer sections printed. The profiler's
+     * own overhead makes this step slower than the measured ones; it is for where the time goes.
+     */
+    private static void profileStep(Engine engine, LlamaModel model, AdamW optimizer, long[] inputs, long[] targets,
+            int batch, int seq, String file) {
+        model.parameters().values().forEach(p -> p.setRequiresGradient(true));
+        for (boolean profiled : new boolean[] {false, true}) {
+            if (profiled) {
+                JniUtils.startProfile(false, true, false);
+            }
+            long start = System.nanoTime();
+            long forwardEnd;
+            long backwardEnd;
+            try (NDManager scope = model.manager().newSubManager();
+                 GradientCollector collector = engine.newGradientCollector()) {
+                NDArray ids = scope.create(inputs, new Shape(batch, seq));
+                NDArray loss = LlamaModel.targetLogProbs(model.forward(ids), scope.create(targets, new Shape(batch, seq)))
+                        .mean().neg();
+                loss.getFloat();
+                forwardEnd = System.nanoTime();
+                collector.backward(loss);
+                backwardEnd = System.nanoTime();
+            }
+            optimizer.step(model.parameters(), 3e-4);
+            long end = System.nanoTime();
+            if (profiled) {
+                JniUtils.stopProfile(file);
+            }
+            System.out.printf(Locale.ROOT, "step_sections_ms%s forward %.1f backward %.1f optimizer %.1f total %.1f%n",
+                    profiled ? "_profiled" : "", (forwardEnd - start) / 1e6, (backwardEnd - forwardEnd) / 1e6,
+                    (end - backwardEnd) / 1e6, (end - start) / 1e6);
+        }
+        System.out.println("profile " + file);
     }
 
     /** GFLOP/s of n x n float32 products: {best, median} of several. */
@@ -157,6 +200,15 @@ public final class Benchmark {
             }
         }
         return -1;
+    }
+
+    private static String stringOption(String[] args, String name, String fallback) {
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals(name)) {
+                return args[i + 1];
+            }
+        }
+        return fallback;
     }
 
     private static int option(String[] args, String name, int fallback) {

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Side-by-side speed of the Java decoder (dev.lyrics.train.Benchmark) and the PyTorch reference
+(../shared/reference/llama_ref.py bench) on one configuration, in alternating rounds.
+
+  fair   (default) each round runs Java 1t, PyTorch 1t, Java 2t, PyTorch 2t (--threads), records
+         the 1-minute load average before every run, then prints the median per side and thread
+         count, the best configuration of each side, the ratio of bests and the ratios at equal
+         threads, for training and for evaluation tokens/s.
+  omp    the Java side only, at --omp-threads threads, once per OpenMP wait policy (unset, PASSIVE,
+         ACTIVE; libtorch 2.7.1 in DJL ships GNU libgomp, which reads OMP_WAIT_POLICY and
+         GOMP_SPINCOUNT, not the Intel runtime's KMP_BLOCKTIME), each without and with a competing
+         busy loop on one core that this script starts and stops, alternating within every round.
+
+Threading of the PyTorch side: OMP_NUM_THREADS, MKL_NUM_THREADS and OPENBLAS_NUM_THREADS are set
+to the thread count of the run, and llama_ref.py calls torch.set_num_threads(threads) (intra-op;
+inter-op stays torch's default, unused by a sequential model). The Java side's environment is
+left as the build runs it: Torch.engine(threads) sets libtorch's intra-op threads to the count
+and its inter-op threads to 1.
+
+Needs the test classpath (README, "Benchmark") and /usr/bin/python3 with torch
+(apt-get install -y python3-torch libopenblas0-pthread). Standard library only.
+
+  /usr/bin/python3 bench/fair-bench.py [--rounds 3] [--steps 10] [--threads 1,2]
+  /usr/bin/python3 bench/fair-bench.py omp [--rounds 3] [--steps 6] [--omp-threads 2]
+"""
+import argparse, os, re, statistics, subprocess, sys, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MODULE = os.path.join(ROOT, "lyrics-maven-plugin")
+REFERENCE = os.path.join(ROOT, "..", "shared", "reference", "llama_ref.py")
+CONFIG = ["--vocab", "4096", "--dim", "256", "--layers", "4", "--heads", "4", "--kv-heads", "4",
+          "--ffn", "688", "--seq", "256", "--batch", "8"]
+RATE = re.compile(r"^(train|eval)_tokens_per_s (\d+)$", re.M)
+
+
+def java_command(threads, steps):
+    classpath_file = os.path.join(MODULE, "target", "classpath.txt")
+    if not os.path.exists(classpath_file):
+        sys.exit(f"{classpath_file} is missing: build the test classpath first (README, \"Benchmark\"):\n"
+                 "  mvn -B -q -Ptest -pl lyrics-maven-plugin test-compile dependency:build-classpath "
+                 "-Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test")
+    cp = ":".join([os.path.join(MODULE, "target", "test-classes"), os.path.join(MODULE, "target", "classes"),
+                   open(classpath_file).read().strip()])
+    return ["java", "-cp", cp, "dev.lyrics.train.Benchmark", "--threads", str(threads), "--steps", str(steps)] + CONFIG
+
+
+def torch_command(threads, steps):
+    return ["/usr/bin/python3", REFERENCE, "bench", "--threads", str(threads), "--steps", str(steps)] + CONFIG
+
+
+def torch_env(threads):
+    env = dict(os.environ)
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env[name] = str(threads)
+    return env
+
+
+def run(label, command, env, timeout):
+    load = os.getloadavg()[0]
+    start = time.time()
+    try:
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        print(f"{label:<28} load {load:5.2f}  TIMEOUT after {timeout}s", flush=True)
+        return None, None, load
+    rates = dict(RATE.findall(done.stdout))
+    if done.returncode != 0 or len(rates) != 2:
+        sys.exit(f"{label} failed (exit {done.returncode}): {' '.join(command)}\n{done.stdout}\n{done.stderr}")
+    train, evaluation = int(rates["train"]), int(rates["eval"])
+    print(f"{label:<28} load {load:5.2f}  train {train:6d}  eval {evaluation:6d}  ({time.time() - start:.0f}s)",
+          flush=True)
+    return train, evaluation, load
+
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else float("nan")
+
+
+def fair(a):
+    threads = [int(t) for t in a.threads.split(",")]
+    results = {}  # (side, threads) -> list of (train, eval, load)
+    for r in range(1, a.rounds + 1):
+        print(f"round {r}", flush=True)
+        for t in threads:
+            results.setdefault(("java", t), []).append(
+                run(f"  java    {t}t", java_command(t, a.steps), dict(os.environ), a.timeout))
+            results.setdefault(("pytorch", t), []).append(
+                run(f"  pytorch {t}t", torch_command(t, a.steps), torch_env(t), a.timeout))
+    print(f"\nmedians of {a.rounds} rounds, {a.steps} steps per run (tokens/s; load = 1-min load average before each run)")
+    print("| side | threads | train tok/s | eval tok/s | load (min-max) |")
+    print("|---|---|---|---|---|")
+    med = {}
+    for key in sorted(results, key=lambda k: (k[1], k[0] != "java")):
+        rows = results[key]
+        med[key] = (median(x[0] for x in rows), median(x[1] for x in rows))
+        loads = [x[2] for x in rows]
+        print(f"| {key[0]} | {key[1]} | {med[key][0]:,.0f} | {med[key][1]:,.0f} | {min(loads):.2f}-{max(loads):.2f} |")
+    print()
+    for i, what in enumerate(("train", "eval")):
+        best = {side: max(((med[(side, t)][i], t) for t in threads)) for side in ("java", "pytorch")}
+        line = (f"{what}: best java {best['java'][0]:,.0f} at {best['java'][1]}t, best pytorch "
+                f"{best['pytorch'][0]:,.0f} at {best['pytorch'][1]}t, ratio of bests "
+                f"{best['java'][0] / best['pytorch'][0]:.2f}x; at equal threads ")
+        line += ", ".join(f"{t}t {med[('java', t)][i] / med[('pytorch', t)][i]:.2f}x" for t in threads)
+        print(line)
+
+
+def omp(a):
+    policies = [("unset", None), ("PASSIVE", "PASSIVE"), ("ACTIVE", "ACTIVE")]
+    results = {}
+    for r in range(1, a.rounds + 1):
+        print(f"round {r}", flush=True)
+        for loaded in (False, True):
+            hog = None
+            if loaded:
+                hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+            try:
+                for name, value in policies:
+                    env = dict(os.environ)
+                    env.pop("OMP_WAIT_POLICY", None)
+                    if value:
+                        env["OMP_WAIT_POLICY"] = value
+                    label = f"  java {a.omp_threads}t {name:<7} {'+busy' if loaded else '     '}"
+                    results.setdefault((loaded, name), []).append(
+                        run(label, java_command(a.omp_threads, a.steps), env, a.timeout))
+            finally:
+                if hog:
+                    hog.kill()
+                    hog.wait()
+    print(f"\nJava {a.omp_threads}t, medians of {a.rounds} rounds, {a.steps} steps per run (tokens/s; "
+          "+busy: one competing busy loop; timeouts count as missing)")
+    print("| competing load | OMP_WAIT_POLICY | train tok/s | eval tok/s | train runs | load (min-max) |")
+    print("|---|---|---|---|---|---|")
+    for loaded in (False, True):
+        for name, _ in policies:
+            rows = results[(loaded, name)]
+            loads = [x[2] for x in rows]
+            runs = " / ".join("timeout" if x[0] is None else f"{x[0]:,}" for x in rows)
+            print(f"| {'busy loop' if loaded else 'none'} | {name} | {median(x[0] for x in rows):,.0f} | "
+                  f"{median(x[1] for x in rows):,.0f} | {runs} | {min(loads):.2f}-{max(loads):.2f} |")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("mode", nargs="?", choices=["fair", "omp"], default="fair")
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--threads", default="1,2")
+    p.add_argument("--omp-threads", type=int, default=2)
+    p.add_argument("--timeout", type=int, default=300, help="seconds per run before it counts as missing")
+    a = p.parse_args()
+    print(f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())} {os.uname().nodename} "
+          f"cpus {os.cpu_count()} load {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
+    (fair if a.mode == "fair" else omp)(a)
+
+
+if __name__ == "__main__":
+    main()
