@@ -16,8 +16,12 @@ def build = new ProcessBuilder(command.collect { it.toString() }).directory(base
 def work = new File(basedir, 'cache/work')
 def checkpoints = { ->
     def found = []
-    if (work.isDirectory()) {
-        work.eachFileRecurse(groovy.io.FileType.DIRECTORIES) { if (it.name ==~ /step-\d+/) found << it }
+    try {
+        if (work.isDirectory()) {
+            work.eachFileRecurse(groovy.io.FileType.DIRECTORIES) { if (it.name ==~ /step-\d+/) found << it }
+        }
+    } catch (FileNotFoundException ignored) {
+        // a checkpoint renamed into place (.step-N.partial -> step-N) while the walk passed it: look again
     }
     found
 }
