@@ -43,7 +43,9 @@ public final class StageRunner {
     private final CacheTally tally;
 
     /**
-     * @param recordsDir where a JSON record of each stage run (key, hit, time) is written for the report
+     * @param codeFingerprint the code a hand-built spec (one without a code root) is keyed by; null for
+     *                        the whole plugin's, hashed only when such a spec runs
+     * @param recordsDir      where a JSON record of each stage run (key, hit, time) is written for the report
      */
     public StageRunner(Path cacheDir, Mode mode, String codeFingerprint, Path recordsDir, Log log) {
         this(cacheDir, mode, codeFingerprint, recordsDir, log, null, null);
@@ -75,7 +77,8 @@ public final class StageRunner {
     public StageResult run(StageSpec spec, StageWork work) throws Exception {
         long start = System.nanoTime();
         HashIndex hashes = mode == Mode.DISABLED ? HashIndex.none() : cache.hashIndex();
-        String code = spec.codeRoot() == null ? codeFingerprint : CodeFingerprint.ofStage(spec.codeRoot());
+        String code = spec.codeRoot() != null ? CodeFingerprint.ofStage(spec.codeRoot())
+                : codeFingerprint != null ? codeFingerprint : CodeFingerprint.ofPlugin();
         StageKey description = StageKey.of(spec, code, hashes);
         writeToCache(hashes::save);
         String key = description.hash();

@@ -1,7 +1,6 @@
 package dev.lyrics.mojo;
 
 import dev.lyrics.cache.CacheTally;
-import dev.lyrics.cache.CodeFingerprint;
 import dev.lyrics.cache.RemoteCache;
 import dev.lyrics.cache.StageIoException;
 import dev.lyrics.cache.StageRunner;
@@ -107,7 +106,8 @@ public abstract class AbstractStageMojo extends AbstractMojo {
                 : cacheRefresh ? StageRunner.Mode.REFRESH : StageRunner.Mode.NORMAL;
         StageRunner runner;
         try {
-            runner = new StageRunner(cacheDir.toPath(), mode, CodeFingerprint.ofPlugin(),
+            // every goal runs core stages, each keyed by the code it reaches: no whole-plugin hash up front
+            runner = new StageRunner(cacheDir.toPath(), mode, null,
                     outputDirectory.toPath().resolve("stages"), log, remoteCache(log), tally(session));
         } catch (ConfigException e) {
             throw new MojoFailureException(e.getMessage(), e);
