@@ -29,27 +29,24 @@ import java.util.Locale;
 public final class StudyModelLoader implements ModelLoader {
     private final Device device;
     private final DataType dtype;
-    private final int threads;
     private final int contextLength;
     private final int stride;
     private final Quantization quantization;
 
     /**
-     * @param threads       the libtorch intra-op threads the engine was started with (recorded in the environment)
      * @param contextLength most tokens a transformer window reads; 0 for the model's max_position_embeddings
      * @param stride        how far windows advance; 0 for half the context
      */
-    public StudyModelLoader(Device device, DataType dtype, int threads, int contextLength, int stride) {
-        this(device, dtype, threads, contextLength, stride, Quantization.NONE);
+    public StudyModelLoader(Device device, DataType dtype, int contextLength, int stride) {
+        this(device, dtype, contextLength, stride, Quantization.NONE);
     }
 
     /** @param quantization how the base's projections are held (issue 16: NF4) */
-    public StudyModelLoader(Device device, DataType dtype, int threads, int contextLength, int stride,
+    public StudyModelLoader(Device device, DataType dtype, int contextLength, int stride,
                             Quantization quantization) {
         this.quantization = quantization;
         this.device = device;
         this.dtype = dtype;
-        this.threads = threads;
         this.contextLength = contextLength;
         this.stride = stride;
     }

@@ -202,7 +202,7 @@ public final class Generate implements Stage<Generate.Settings> {
 
     private static StudyModelLoader studyLoader(Settings settings, Log log) {
         Execution execution = settings.execution();
-        return new StudyModelLoader(execution.toDevice(), execution.toDtype(), execution.threads(), 0, 0,
+        return new StudyModelLoader(execution.toDevice(), execution.toDtype(), 0, 0,
                 execution.quantization())
                 .planning("lyrics:generate", 1, settings.plannedTokens(), "Lower lyrics.generate.maxNewTokens", log);
     }

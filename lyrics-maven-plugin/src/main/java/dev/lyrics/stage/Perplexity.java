@@ -119,7 +119,7 @@ public final class Perplexity implements Stage<Perplexity.Settings> {
 
     private static StudyModelLoader studyLoader(Settings settings, Log log) {
         Execution execution = settings.execution();
-        return new StudyModelLoader(execution.toDevice(), execution.toDtype(), execution.threads(), settings.contextLength(),
+        return new StudyModelLoader(execution.toDevice(), execution.toDtype(), settings.contextLength(),
                 settings.stride(), execution.quantization())
                 .planning("lyrics:perplexity", settings.batchSize(), "lyrics.perplexity.batchSize", log);
     }

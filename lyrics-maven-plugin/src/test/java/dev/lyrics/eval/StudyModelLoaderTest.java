@@ -48,7 +48,7 @@ class StudyModelLoaderTest {
             adapted = new TransformerLanguageModel("adapted", model, tokenizer, window).score(TEXT).logProbs();
         }
 
-        StudyModelLoader loader = new StudyModelLoader(Device.cpu(), DataType.FLOAT32, 1, 0, 0);
+        StudyModelLoader loader = new StudyModelLoader(Device.cpu(), DataType.FLOAT32, 0, 0);
         try (LanguageModel finetuned = loader.transformer("finetuned", base, adapter);
              LanguageModel plain = loader.transformer("base", base, null)) {
             assertEquals(window, finetuned.window().orElseThrow(), "context 0: max_position_embeddings; stride 0: half of it");
@@ -65,7 +65,7 @@ class StudyModelLoaderTest {
     @Test
     void aContextBeyondTheModelsPositionsNamesTheParameter(@TempDir Path dir) throws Exception {
         Path base = TinyBase.write(dir.resolve("base"));
-        StudyModelLoader loader = new StudyModelLoader(Device.cpu(), DataType.FLOAT32, 1, 1024, 0);
+        StudyModelLoader loader = new StudyModelLoader(Device.cpu(), DataType.FLOAT32, 1024, 0);
         ConfigException e = assertThrows(ConfigException.class, () -> loader.transformer("base", base, null));
         assertTrue(e.getMessage().contains("lyrics.perplexity.contextLength"), e.getMessage());
         assertTrue(e.getMessage().contains("max_position_embeddings 512"), e.getMessage());
@@ -88,7 +88,7 @@ class StudyModelLoaderTest {
                 @Override
                 public void debug(String message) {}
             };
-            StudyModelLoader loader = new StudyModelLoader(Device.cpu(), DataType.FLOAT32, 1, 0, 0)
+            StudyModelLoader loader = new StudyModelLoader(Device.cpu(), DataType.FLOAT32, 0, 0)
                     .planning("lyrics:generate", 1, asked[0], "Lower lyrics.generate.maxNewTokens", log);
             try (LanguageModel model = loader.transformer("base", base, null)) {
                 assertTrue(lines.size() > 2, String.valueOf(lines));
