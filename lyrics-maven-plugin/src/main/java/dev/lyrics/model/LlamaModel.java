@@ -137,7 +137,7 @@ public final class LlamaModel implements AutoCloseable {
     /** Loads a Hugging Face model directory (config.json and safetensors weights). */
     public static LlamaModel load(Path dir, Device device, DataType dtype) throws IOException {
         LlamaConfig config = LlamaConfig.read(dir.resolve(HfCheckpoint.CONFIG));
-        NDManager manager = NDManager.newBaseManager(device, Torch.ENGINE);
+        NDManager manager = Torch.manager(device);
         try {
             return new LlamaModel(config, manager, dtype, HfCheckpoint.loadTensors(dir, config, manager, dtype));
         } catch (RuntimeException | IOException e) {
@@ -159,8 +159,7 @@ public final class LlamaModel implements AutoCloseable {
 
     /** A freshly initialised model as transformers does it: N(0, initializer_range) matrices, norms of ones. */
     public static LlamaModel initialize(LlamaConfig config, long seed, Device device, DataType dtype) {
-        Torch.engine();
-        NDManager manager = NDManager.newBaseManager(device, Torch.ENGINE);
+        NDManager manager = Torch.manager(device);
         SplittableRandom random = new SplittableRandom(seed);
         SortedMap<String, NDArray> weights = new TreeMap<>();
         for (Map.Entry<String, long[]> entry : config.tensorShapes().entrySet()) {

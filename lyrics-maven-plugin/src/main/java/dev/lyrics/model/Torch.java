@@ -27,6 +27,8 @@ public final class Torch {
      */
     public static synchronized Engine engine(int threads) {
         Djl.offlineByDefault();
+        // before libtorch loads: it reads these settings once, when it starts
+        NativeTuning.apply();
         if (threads > 0) {
             System.setProperty("ai.djl.pytorch.num_threads", Integer.toString(threads));
         }
@@ -42,6 +44,11 @@ public final class Torch {
 
     public static Engine engine() {
         return engine(0);
+    }
+
+    /** A base manager on {@code device}, the engine started through {@link #engine(int)} (offline, tuned). */
+    public static NDManager manager(Device device) {
+        return engine().newBaseManager(device);
     }
 
     /**

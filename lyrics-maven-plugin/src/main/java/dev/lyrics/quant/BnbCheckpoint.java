@@ -389,7 +389,7 @@ public final class BnbCheckpoint {
         SortedMap<String, Nf4.Error> errors = new TreeMap<>();
         long nf4Bytes = 0;
         long float32Bytes = 0;
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), dev.lyrics.model.Torch.ENGINE)) {
+        try (NDManager manager = dev.lyrics.model.Torch.manager(ai.djl.Device.cpu())) {
             SortedMap<String, NDArray> plain = HfCheckpoint.loadTensors(source, config, manager, DataType.FLOAT32);
             SortedMap<String, Nf4Tensor> quantized = new TreeMap<>();
             for (String name : List.copyOf(plain.keySet())) {

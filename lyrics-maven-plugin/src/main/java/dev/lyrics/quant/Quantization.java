@@ -73,7 +73,7 @@ public record Quantization(Type type, boolean doubleQuant) {
             return LlamaModel.load(dir, device, dtype);
         }
         LlamaConfig config = LlamaConfig.read(dir.resolve(HfCheckpoint.CONFIG));
-        NDManager manager = NDManager.newBaseManager(device, Torch.ENGINE);
+        NDManager manager = Torch.manager(device);
         try {
             SortedMap<String, NDArray> weights = HfCheckpoint.loadTensors(dir, config, manager, dtype);
             return quantize(config, manager, dtype, weights, doubleQuant);
@@ -84,7 +84,7 @@ public record Quantization(Type type, boolean doubleQuant) {
     }
 
     private LlamaModel loadQuantized(Path dir, Device device, DataType dtype) throws IOException {
-        NDManager manager = NDManager.newBaseManager(device, Torch.ENGINE);
+        NDManager manager = Torch.manager(device);
         try {
             BnbCheckpoint.Loaded loaded = BnbCheckpoint.read(dir, manager, dtype);
             if (!quantized() || loaded.declared().doubleQuant() != doubleQuant) {

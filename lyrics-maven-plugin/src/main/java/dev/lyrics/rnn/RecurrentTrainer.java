@@ -1,6 +1,5 @@
 package dev.lyrics.rnn;
 
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -177,7 +176,7 @@ public final class RecurrentTrainer {
             Batch batch = batch(scope, chunk, state);
             NDArray nll;
             NDList outputs;
-            try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            try (GradientCollector collector = Torch.engine().newGradientCollector()) {
                 outputs = net.forward(store, batch.inputs, true);
                 nll = negativeLogLikelihood(outputs.get(0), batch.targets, batch.mask);
                 // a scalar in libtorch's memory: autograd keeps the divisor for backward (see Torch.scalar)

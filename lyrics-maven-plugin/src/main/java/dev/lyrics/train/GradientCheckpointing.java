@@ -31,7 +31,7 @@ final class GradientCheckpointing {
      *                    so a dropout mask is drawn the same both times
      */
     static void backward(LlamaModel model, NDArray ids, Function<NDArray, NDArray> objective, long dropoutSeed) {
-        Engine engine = Engine.getEngine(Torch.ENGINE);
+        Engine engine = Torch.engine();
         NDManager scope = ids.getManager();
         LlamaModel.Positions positions = model.positions(ids);
         int layers = model.layerCount();

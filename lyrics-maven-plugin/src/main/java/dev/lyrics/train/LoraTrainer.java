@@ -1,7 +1,6 @@
 package dev.lyrics.train;
 
 import dev.lyrics.cache.Unkeyed;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -169,7 +168,7 @@ public final class LoraTrainer {
                 long start = System.nanoTime();
                 MicroBatches.Step batch = batches.step(step / stepsPerEpoch, step % stepsPerEpoch);
                 // dropout masks depend on the step alone, so a resumed run draws the same ones
-                Engine.getEngine(Torch.ENGINE).setRandomSeed((int) (settings.seed() + step));
+                Torch.engine().setRandomSeed((int) (settings.seed() + step));
                 double loss = accumulate(base, batch, settings.gradientCheckpointing(),
                         scaler == null ? 1 : scaler.scale(), settings.seed() + step) / batch.lossTokens();
                 if (scaler != null) {
@@ -234,7 +233,7 @@ public final class LoraTrainer {
                 if (checkpointing) {
                     GradientCheckpointing.backward(base, inputs, objective, dropoutSeed * microBatches.size() + m);
                 } else {
-                    try (GradientCollector collector = Engine.getEngine(Torch.ENGINE).newGradientCollector()) {
+                    try (GradientCollector collector = Torch.engine().newGradientCollector()) {
                         collector.backward(objective.apply(base.forward(inputs)));
                     }
                 }

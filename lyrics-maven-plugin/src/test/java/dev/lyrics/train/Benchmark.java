@@ -50,6 +50,7 @@ public final class Benchmark {
         int batch = option(args, "--batch", 8);
         String profile = stringOption(args, "--profile", null);
         Engine engine = Torch.engine(threads);
+        System.out.println(dev.lyrics.model.NativeTuning.apply());
         LlamaConfig config = LlamaConfig.of(vocab, dim, ffn, layers, heads, kvHeads, seq, false);
         long parameters = config.parameterCount();
         // the input embedding is a lookup, not a product; attention scores and mixing are 2 * 2 * seq * dim per layer

@@ -1,0 +1,112 @@
+package dev.lyrics.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NativeTuningTest {
+    private static final Path SOURCE = Path.of("src/main/c");
+    private static final Path COMMITTED = Path.of("src/main/resources/dev/lyrics/model/native/linux-x86_64");
+
+    private static boolean linuxX86() {
+        return System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")
+                && List.of("amd64", "x86_64").contains(System.getProperty("os.arch"));
+    }
+
+    @Test
+    void theLibraryJoinsTheGlobalScopeBeforeLibtorchAndSetsItsEnvironment() throws IOException {
+        assumeTrue(linuxX86(), "liblyrics_native is built for Linux x86-64");
+        Torch.engine();
+        NativeTuning.Outcome outcome = NativeTuning.apply();
+        assertTrue(outcome.loaded(), outcome.toString());
+        // a library loaded from now on (libtorch, whose oneMKL asks this function) finds ours first
+        assertEquals(NativeTuning.library().toRealPath().toString(),
+                Path.of(NativeTuning.globalDefinitionOf("mkl_serv_intel_cpu_true")).toRealPath().toString());
+        assertEquals(cpuVendor().equals("GenuineIntel") || cpuVendor().equals("AuthenticAMD"),
+                NativeTuning.mklTreatsAsIntel());
+        // the C environment libtorch and libgomp read; a value the user set is kept
+        assertEquals(expected("THP_MEM_ALLOC_ENABLE", "1"), NativeTuning.environment("THP_MEM_ALLOC_ENABLE"));
+        assertEquals(expected("OMP_WAIT_POLICY", "PASSIVE"), NativeTuning.environment("OMP_WAIT_POLICY"));
+        assertTrue(outcome.applied().contains("malloc keeps freed memory (mmap threshold 32 MiB, trim threshold 1 GiB)"),
+                outcome.toString());
+        assertTrue(NativeTuning.apply() == outcome, "applied once per process");
+    }
+
+    private static String expected(String name, String ours) {
+        return System.getenv(name) != null ? System.getenv(name) : ours;
+    }
+
+    private static String cpuVendor() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("vendor_id"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("");
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /**
+     * libtorch's oneMKL asks the library, not its own function, whether the CPU is an Intel one: in a
+     * JVM of its own, because the first caller of the check in a process binds it for good (in this
+     * one another test may have started libtorch first).
+     */
+    @Test
+    void libtorchsOneMklAsksTheLibrary() throws Exception {
+        assumeTrue(linuxX86(), "liblyrics_native is built for Linux x86-64");
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), OneMatrixProduct.class.getName()).redirectErrorStream(true);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the JVM did not finish");
+        assertEquals(0, process.exitValue(), output);
+        String line = output.lines().filter(l -> l.startsWith("vendor checks ")).findFirst().orElse(output);
+        assertTrue(line.matches("vendor checks [1-9][0-9]*"), line);
+        assertTrue(output.contains("sum 1.6777216E7"), output);
+    }
+
+    /** One float32 matrix product through libtorch's oneMKL, in a JVM of its own. */
+    public static final class OneMatrixProduct {
+        public static void main(String[] args) {
+            try (ai.djl.ndarray.NDManager manager = Torch.manager(ai.djl.Device.cpu())) {
+                ai.djl.ndarray.NDArray a = manager.ones(new ai.djl.ndarray.types.Shape(256, 256));
+                System.out.println("sum " + a.matMul(a).sum().getFloat());
+            }
+            System.out.println("vendor checks " + NativeTuning.mklVendorCheckCount());
+        }
+    }
+
+    /** The committed library is what build.sh makes from the committed source, with the recorded compiler. */
+    @Test
+    void theCommittedLibraryIsBuiltFromTheCommittedSource(@TempDir Path scratch) throws Exception {
+        assumeTrue(linuxX86(), "liblyrics_native is built for Linux x86-64");
+        String recorded = Files.readString(COMMITTED.resolve("liblyrics_native.compiler")).trim();
+        String compiler;
+        try {
+            Process version = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
+            compiler = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .findFirst().orElse("");
+            version.waitFor();
+        } catch (IOException e) {
+            compiler = "";
+        }
+        assumeTrue(compiler.equals(recorded), "needs the compiler the library was built with: " + recorded);
+        Process build = new ProcessBuilder("bash", SOURCE.resolve("build.sh").toString(), scratch.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, build.waitFor(), output);
+        assertArrayEquals(Files.readAllBytes(COMMITTED.resolve("liblyrics_native.so")),
+                Files.readAllBytes(scratch.resolve("liblyrics_native.so")),
+                "src/main/c/lyrics_native.c changed without src/main/c/build.sh being run (or the reverse)");
+    }
+}
