@@ -2,11 +2,17 @@
 """Side-by-side speed of the Java decoder (dev.lyrics.train.Benchmark) and the PyTorch reference
 (../shared/reference/llama_ref.py bench) on one configuration, in alternating rounds.
 
-  fair   (default) each round runs Java 1t, PyTorch 1t, Java 2t, PyTorch 2t (--threads), records
-         the 1-minute load average before every run, then prints the median per side and thread
+  fair   (default) each round runs, per thread count (--threads), every setting of each side
+         (--settings): Java as the build runs it ("tuned", dev.lyrics.model.NativeTuning) and without
+         that tuning ("untuned", -Dlyrics.nativeTuning=false, the state before issue 18); PyTorch
+         plain and with the same malloc / huge-page environment ("malloc": GLIBC_TUNABLES with
+         mmap threshold 32 MiB and trim threshold 1 GiB, THP_MEM_ALLOC_ENABLE=1). It records the
+         1-minute load average before every run, then prints the median per side, setting and thread
          count, the best configuration of each side, the ratio of bests and the ratios at equal
-         threads, for training and for evaluation tokens/s.
-  omp    the Java side only, at --omp-threads threads, once per OpenMP wait policy (unset, PASSIVE,
+         threads (each side at its best setting there), for training and evaluation tokens/s.
+         --busy keeps one competing busy loop running throughout (a loaded machine).
+  omp    the Java side only, without NativeTuning (which sets OMP_WAIT_POLICY=PASSIVE when it is
+         unset), at --omp-threads threads, once per OpenMP wait policy (unset, PASSIVE,
          ACTIVE; libtorch 2.7.1 in DJL ships GNU libgomp, which reads OMP_WAIT_POLICY and
          GOMP_SPINCOUNT, not the Intel runtime's KMP_BLOCKTIME), each without and with a competing
          busy loop on one core that this script starts and stops, alternating within every round.
@@ -20,7 +26,7 @@ and its inter-op threads to 1.
 Needs the test classpath (README, "Benchmark") and /usr/bin/python3 with torch
 (apt-get install -y python3-torch libopenblas0-pthread). Standard library only.
 
-  /usr/bin/python3 bench/fair-bench.py [--rounds 3] [--steps 10] [--threads 1,2]
+  /usr/bin/python3 bench/fair-bench.py [--rounds 3] [--steps 10] [--threads 1,2] [--busy] [--settings ...]
   /usr/bin/python3 bench/fair-bench.py omp [--rounds 3] [--steps 6] [--omp-threads 2]
 """
 import argparse, os, re, statistics, subprocess, sys, time
@@ -33,7 +39,7 @@ CONFIG = ["--vocab", "4096", "--dim", "256", "--layers", "4", "--heads", "4", "-
 RATE = re.compile(r"^(train|eval)_tokens_per_s (\d+)$", re.M)
 
 
-def java_command(threads, steps):
+def java_command(threads, steps, jvm_options=()):
     classpath_file = os.path.join(MODULE, "target", "classpath.txt")
     if not os.path.exists(classpath_file):
         sys.exit(f"{classpath_file} is missing: build the test classpath first (README, \"Benchmark\"):\n"
@@ -41,7 +47,8 @@ def java_command(threads, steps):
                  "-Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test")
     cp = ":".join([os.path.join(MODULE, "target", "test-classes"), os.path.join(MODULE, "target", "classes"),
                    open(classpath_file).read().strip()])
-    return ["java", "-cp", cp, "dev.lyrics.train.Benchmark", "--threads", str(threads), "--steps", str(steps)] + CONFIG
+    return (["java"] + list(jvm_options) + ["-cp", cp, "dev.lyrics.train.Benchmark", "--threads", str(threads),
+                                            "--steps", str(steps)] + CONFIG)
 
 
 def torch_command(threads, steps):
@@ -77,33 +84,59 @@ def median(values):
     return statistics.median(values) if values else float("nan")
 
 
+def variants(a):
+    """(side, setting, command(threads), env(threads)) of every configuration a round runs."""
+    java_untuned = ["-D" + "lyrics.nativeTuning=false"]
+    malloc = {"GLIBC_TUNABLES": "glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=1073741824",
+              "THP_MEM_ALLOC_ENABLE": "1"}
+    every = [
+        ("java", "tuned", lambda t: java_command(t, a.steps), lambda t: dict(os.environ)),
+        ("java", "untuned", lambda t: java_command(t, a.steps, java_untuned), lambda t: dict(os.environ)),
+        ("pytorch", "plain", lambda t: torch_command(t, a.steps), torch_env),
+        ("pytorch", "malloc", lambda t: torch_command(t, a.steps), lambda t: dict(torch_env(t), **malloc)),
+    ]
+    wanted = a.settings.split(",")
+    return [v for v in every if v[0] + ":" + v[1] in wanted]
+
+
 def fair(a):
     threads = [int(t) for t in a.threads.split(",")]
-    results = {}  # (side, threads) -> list of (train, eval, load)
-    for r in range(1, a.rounds + 1):
-        print(f"round {r}", flush=True)
-        for t in threads:
-            results.setdefault(("java", t), []).append(
-                run(f"  java    {t}t", java_command(t, a.steps), dict(os.environ), a.timeout))
-            results.setdefault(("pytorch", t), []).append(
-                run(f"  pytorch {t}t", torch_command(t, a.steps), torch_env(t), a.timeout))
-    print(f"\nmedians of {a.rounds} rounds, {a.steps} steps per run (tokens/s; load = 1-min load average before each run)")
-    print("| side | threads | train tok/s | eval tok/s | load (min-max) |")
-    print("|---|---|---|---|---|")
+    results = {}  # (side, setting, threads) -> list of (train, eval, load)
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if a.busy else None
+    try:
+        for r in range(1, a.rounds + 1):
+            print(f"round {r}", flush=True)
+            for t in threads:
+                for side, setting, command, env in variants(a):
+                    results.setdefault((side, setting, t), []).append(
+                        run(f"  {side:<7} {setting:<7} {t}t", command(t), env(t), a.timeout))
+    finally:
+        if hog:
+            hog.kill()
+            hog.wait()
+    print(f"\nmedians of {a.rounds} rounds, {a.steps} steps per run (tokens/s; load = 1-min load average before "
+          f"each run{'; a competing busy loop ran throughout' if a.busy else ''})")
+    print("| side | setting | threads | train tok/s | eval tok/s | load (min-max) |")
+    print("|---|---|---|---|---|---|")
     med = {}
-    for key in sorted(results, key=lambda k: (k[1], k[0] != "java")):
+    for key in sorted(results, key=lambda k: (k[2], k[0] != "java", k[1])):
         rows = results[key]
         med[key] = (median(x[0] for x in rows), median(x[1] for x in rows))
         loads = [x[2] for x in rows]
-        print(f"| {key[0]} | {key[1]} | {med[key][0]:,.0f} | {med[key][1]:,.0f} | {min(loads):.2f}-{max(loads):.2f} |")
+        print(f"| {key[0]} | {key[1]} | {key[2]} | {med[key][0]:,.0f} | {med[key][1]:,.0f} | "
+              f"{min(loads):.2f}-{max(loads):.2f} |")
     print()
     for i, what in enumerate(("train", "eval")):
-        best = {side: max(((med[(side, t)][i], t) for t in threads)) for side in ("java", "pytorch")}
-        line = (f"{what}: best java {best['java'][0]:,.0f} at {best['java'][1]}t, best pytorch "
-                f"{best['pytorch'][0]:,.0f} at {best['pytorch'][1]}t, ratio of bests "
-                f"{best['java'][0] / best['pytorch'][0]:.2f}x; at equal threads ")
-        line += ", ".join(f"{t}t {med[('java', t)][i] / med[('pytorch', t)][i]:.2f}x" for t in threads)
-        print(line)
+        best = {side: max((v[i], k[1], k[2]) for k, v in med.items() if k[0] == side) for side in ("java", "pytorch")}
+        line = (f"{what}: best java {best['java'][0]:,.0f} ({best['java'][1]}, {best['java'][2]}t), best pytorch "
+                f"{best['pytorch'][0]:,.0f} ({best['pytorch'][1]}, {best['pytorch'][2]}t), ratio of bests "
+                f"{best['java'][0] / best['pytorch'][0]:.2f}x; at equal threads, each side's best setting: ")
+        per = []
+        for t in threads:
+            j = max(v[i] for k, v in med.items() if k[0] == "java" and k[2] == t)
+            p = max(v[i] for k, v in med.items() if k[0] == "pytorch" and k[2] == t)
+            per.append(f"{t}t {j / p:.2f}x")
+        print(line + ", ".join(per))
 
 
 def omp(a):
@@ -123,7 +156,8 @@ def omp(a):
                         env["OMP_WAIT_POLICY"] = value
                     label = f"  java {a.omp_threads}t {name:<7} {'+busy' if loaded else '     '}"
                     results.setdefault((loaded, name), []).append(
-                        run(label, java_command(a.omp_threads, a.steps), env, a.timeout))
+                        run(label, java_command(a.omp_threads, a.steps, ["-Dlyrics.nativeTuning=false"]), env,
+                            a.timeout))
             finally:
                 if hog:
                     hog.kill()
@@ -147,6 +181,9 @@ def main():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--steps", type=int, default=10)
     p.add_argument("--threads", default="1,2")
+    p.add_argument("--settings", default="java:tuned,java:untuned,pytorch:plain,pytorch:malloc",
+                   help="side:setting pairs each round runs (fair mode)")
+    p.add_argument("--busy", action="store_true", help="a competing busy loop on one core throughout (fair mode)")
     p.add_argument("--omp-threads", type=int, default=2)
     p.add_argument("--timeout", type=int, default=300, help="seconds per run before it counts as missing")
     a = p.parse_args()

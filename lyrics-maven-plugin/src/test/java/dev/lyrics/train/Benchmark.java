@@ -30,7 +30,7 @@ import java.util.Random;
  * <pre>
  * mvn -B -q -Ptest -pl lyrics-maven-plugin test-compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=test
  * java -cp lyrics-maven-plugin/target/test-classes:lyrics-maven-plugin/target/classes:$(cat lyrics-maven-plugin/target/classpath.txt) \
- *     dev.lyrics.train.Benchmark [--threads 2] [--steps 500] [--profile trace.json]
+ *     dev.lyrics.train.Benchmark [--threads 2] [--steps 500] [--warmup 3] [--eval-passes 10] [--profile trace.json]
  * /usr/bin/python3 ../shared/reference/llama_ref.py bench
  * </pre>
  */
@@ -48,6 +48,8 @@ public final class Benchmark {
         int ffn = option(args, "--ffn", 688);
         int seq = option(args, "--seq", 256);
         int batch = option(args, "--batch", 8);
+        int evalPasses = option(args, "--eval-passes", 10);
+        int warmup = option(args, "--warmup", 3);
         String profile = stringOption(args, "--profile", null);
         Engine engine = Torch.engine(threads);
         System.out.println(dev.lyrics.model.NativeTuning.apply());
@@ -72,7 +74,6 @@ public final class Benchmark {
                 inputs[i] = random.nextInt(vocab);
                 targets[i] = random.nextInt(vocab);
             }
-            int warmup = 3;
             double[] stepSeconds = new double[steps];
             long rssAt50 = 0;
             for (int step = 0; step < warmup + steps; step++) {
@@ -94,7 +95,7 @@ public final class Benchmark {
             }
             long rssAtEnd = residentBytes();
             model.parameters().values().forEach(p -> p.setRequiresGradient(false));
-            double[] evalSeconds = new double[10];
+            double[] evalSeconds = new double[evalPasses];
             for (int pass = -1; pass < evalSeconds.length; pass++) {
                 long start = System.nanoTime();
                 try (NDManager scope = model.manager().newSubManager()) {
