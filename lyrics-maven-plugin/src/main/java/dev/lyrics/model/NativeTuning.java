@@ -36,7 +36,8 @@ import java.util.Locale;
 public final class NativeTuning {
     /** false: apply nothing. */
     public static final String PROPERTY = "lyrics.nativeTuning";
-    static final String LIBRARY = "native/linux-x86_64/liblyrics_native.so";
+    /** In this class's package, so that the code fingerprint of every stage that reaches it covers the library. */
+    static final String LIBRARY = "liblyrics_native-linux-x86_64.so";
     static final int MMAP_THRESHOLD = 32 << 20;
     static final int TRIM_THRESHOLD = 1 << 30;
 

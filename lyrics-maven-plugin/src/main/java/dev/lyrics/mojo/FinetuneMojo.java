@@ -145,6 +145,14 @@ public class FinetuneMojo extends AbstractModelMojo {
     @Parameter
     List<RecurrentModel> recurrentModels;
 
+    /**
+     * libtorch intra-op threads for the recurrent models (lyrics.threads is the LoRA fine-tune's); 0
+     * uses one per core. One by default: their many small operations run fastest on one thread,
+     * where a second costs more to wake than it saves (README, "Benchmark").
+     */
+    @Parameter(property = "lyrics.finetune.recurrent.threads", defaultValue = "1")
+    int recurrentThreads;
+
     @Override
     protected String goal() {
         return "finetune";
@@ -162,7 +170,7 @@ public class FinetuneMojo extends AbstractModelMojo {
         List<Finetune.Run> lora = skipLora ? List.of() : Finetune.perSeed(loraSettings(), seeds);
         List<RecurrentFinetune.Settings> recurrent = skipRecurrent || recurrentModels == null ? List.of()
                 : RecurrentFinetune.of(recurrentModels.stream().map(RecurrentModel::toConfig).toList(), preprocess,
-                        Execution.defaultDevice(threads));
+                        Execution.defaultDevice(recurrentThreads));
         for (Finetune.Run run : lora) {
             runner.run(new Finetune(), run.name(), run.settings(), stageDir(run.name()));
         }

@@ -37,6 +37,15 @@ public record Execution(String engine, String device, String dtype, int threads,
         return of(engine, engine.defaultDevice(), DataType.FLOAT32, threads, Quantization.NONE);
     }
 
+    /**
+     * Sets libtorch's intra-op threads to this execution's count (0 keeps the engine's) as a stage
+     * starts to compute: the count is process-wide, and settings resolved for a later stage (the
+     * finetune goal resolves the recurrent models' before the LoRA fine-tune runs) must not leave theirs.
+     */
+    public void startEngine() {
+        Torch.engine(threads);
+    }
+
     private static Execution of(Engine engine, Device device, DataType dtype, int threads, Quantization quantization) {
         return new Execution(engine.getEngineName() + " " + engine.getVersion(), device.toString(), dtype.toString(), threads,
                 quantization);

@@ -80,6 +80,7 @@ public final class Finetune implements Stage<Finetune.Settings> {
     @Override
     public void run(Settings settings, StageContext context) throws Exception {
         Execution execution = settings.execution();
+        execution.startEngine();
         LoraFinetune.run(new LoraFinetune.Request(settings.trainJson(), settings.baseModel(),
                 new PromptTemplate(settings.promptTemplate()), settings.training(), execution.toDevice(), execution.toDtype(),
                 execution.quantization()), context);

@@ -162,6 +162,7 @@ public final class Generate implements Stage<Generate.Settings> {
 
     @Override
     public void run(Settings settings, StageContext context) throws Exception {
+        settings.execution().startEngine();
         ModelLoader loader = loaders.loader(settings, context.log());
         List<ModelUnderTest> models = settings.sampled();
         List<Generation.Plan> plans = new ArrayList<>();

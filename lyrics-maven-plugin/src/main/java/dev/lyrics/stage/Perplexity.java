@@ -90,6 +90,7 @@ public final class Perplexity implements Stage<Perplexity.Settings> {
 
     @Override
     public void run(Settings settings, StageContext context) throws Exception {
+        settings.execution().startEngine();
         TestSet testSet = TestSet.read(settings.testJson(), settings.template(), settings.testLyrics(), "lyrics.outputDirectory");
         PerplexityResults results = new PerplexityEvaluator(loaders.loader(settings, context.log()), settings.batchSize(),
                 context.log()).evaluate(settings.models(), testSet).withSeeds(settings.seeds());

@@ -39,6 +39,7 @@ public final class Pretrain implements Stage<Pretrain.Settings> {
     @Override
     public void run(Settings settings, StageContext context) throws Exception {
         Execution execution = settings.execution();
+        execution.startEngine();
         String command = REBUILD_COMMAND + "\n# trained on " + Pretrainer.describe(execution.toDevice()) + ", "
                 + execution.dtype() + ", " + (execution.threads() == 0 ? "one thread per core"
                         : execution.threads() == 1 ? "1 thread" : execution.threads() + " threads");

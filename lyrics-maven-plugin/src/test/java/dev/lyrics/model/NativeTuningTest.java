@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class NativeTuningTest {
     private static final Path SOURCE = Path.of("src/main/c");
-    private static final Path COMMITTED = Path.of("src/main/resources/dev/lyrics/model/native/linux-x86_64");
+    private static final Path COMMITTED = Path.of("src/main/resources/dev/lyrics/model");
 
     private static boolean linuxX86() {
         return System.getProperty("os.name").toLowerCase(Locale.ROOT).startsWith("linux")
@@ -90,7 +90,7 @@ class NativeTuningTest {
     @Test
     void theCommittedLibraryIsBuiltFromTheCommittedSource(@TempDir Path scratch) throws Exception {
         assumeTrue(linuxX86(), "liblyrics_native is built for Linux x86-64");
-        String recorded = Files.readString(COMMITTED.resolve("liblyrics_native.compiler")).trim();
+        String recorded = Files.readString(COMMITTED.resolve("liblyrics_native-linux-x86_64.compiler")).trim();
         String compiler;
         try {
             Process version = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
@@ -105,8 +105,8 @@ class NativeTuningTest {
                 .redirectErrorStream(true).start();
         String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, build.waitFor(), output);
-        assertArrayEquals(Files.readAllBytes(COMMITTED.resolve("liblyrics_native.so")),
-                Files.readAllBytes(scratch.resolve("liblyrics_native.so")),
+        assertArrayEquals(Files.readAllBytes(COMMITTED.resolve("liblyrics_native-linux-x86_64.so")),
+                Files.readAllBytes(scratch.resolve("liblyrics_native-linux-x86_64.so")),
                 "src/main/c/lyrics_native.c changed without src/main/c/build.sh being run (or the reverse)");
     }
 }
