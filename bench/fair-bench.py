@@ -37,6 +37,8 @@ REFERENCE = os.path.join(ROOT, "..", "shared", "reference", "llama_ref.py")
 CONFIG = ["--vocab", "4096", "--dim", "256", "--layers", "4", "--heads", "4", "--kv-heads", "4",
           "--ffn", "688", "--seq", "256", "--batch", "8"]
 RATE = re.compile(r"^(train|eval)_tokens_per_s (\d+)$", re.M)
+UTILISATION = re.compile(r"^utilisation_of_matmul_peak train ([\d.]+)% eval ([\d.]+)%$", re.M)
+PEAK = re.compile(r"^matmul_2048_fp32_gflops peak ([\d.]+)", re.M)
 
 
 def java_command(threads, steps, jvm_options=()):
@@ -74,7 +76,12 @@ def run(label, command, env, timeout):
     if done.returncode != 0 or len(rates) != 2:
         sys.exit(f"{label} failed (exit {done.returncode}): {' '.join(command)}\n{done.stdout}\n{done.stderr}")
     train, evaluation = int(rates["train"]), int(rates["eval"])
-    print(f"{label:<28} load {load:5.2f}  train {train:6d}  eval {evaluation:6d}  ({time.time() - start:.0f}s)",
+    utilisation = UTILISATION.search(done.stdout)
+    peak = PEAK.search(done.stdout)
+    # the Java side also measures its matmul peak in the same process, and the utilisation it implies
+    extra = (f"  peak {float(peak.group(1)):.0f} GFLOP/s, utilisation train {utilisation.group(1)}% "
+             f"eval {utilisation.group(2)}%") if utilisation and peak else ""
+    print(f"{label:<28} load {load:5.2f}  train {train:6d}  eval {evaluation:6d}  ({time.time() - start:.0f}s){extra}",
           flush=True)
     return train, evaluation, load
 
@@ -126,6 +133,8 @@ def fair(a):
         print(f"| {key[0]} | {key[1]} | {key[2]} | {med[key][0]:,.0f} | {med[key][1]:,.0f} | "
               f"{min(loads):.2f}-{max(loads):.2f} |")
     print()
+    if {k[0] for k in med} != {"java", "pytorch"}:
+        return  # one side only: nothing to compare
     for i, what in enumerate(("train", "eval")):
         best = {side: max((v[i], k[1], k[2]) for k, v in med.items() if k[0] == side) for side in ("java", "pytorch")}
         line = (f"{what}: best java {best['java'][0]:,.0f} ({best['java'][1]}, {best['java'][2]}t), best pytorch "

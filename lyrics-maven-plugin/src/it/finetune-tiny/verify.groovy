@@ -6,6 +6,12 @@ assert builds.length >= 5 : "expected four successful builds in build.log"
 def (first, second, third, fourth) = [builds[0], builds[1], builds[2], builds[3]]
 
 assert first =~ /lyrics:finetune runs \(cache [0-9a-f]{12}\): no earlier run recorded/
+// once per build, before the first model stage: what NativeTuning applied, or why it applied nothing
+assert first.count('lyrics: native tuning') == 1
+def tuning = (first =~ /lyrics: native tuning(?: skipped)?: .*/)[0]
+if (System.getProperty('os.name').toLowerCase().startsWith('linux') && System.getProperty('os.arch') == 'amd64') {
+    assert tuning.contains('THP_MEM_ALLOC_ENABLE=') && tuning.contains('OMP_WAIT_POLICY=') && tuning.contains('malloc keeps freed memory') : tuning
+}
 assert first =~ /lyrics:finetune \d+ examples, \d+ steps per epoch \(ceil\(\d+ \/ \(2 x 2\)\)\), 2 epochs, \d+ steps/
 assert first =~ /lyrics:finetune LoRA r 4, alpha 8 on \[down_proj, gate_proj, k_proj, o_proj, q_proj, up_proj, v_proj\]: [\d,]+ trainable parameters/
 

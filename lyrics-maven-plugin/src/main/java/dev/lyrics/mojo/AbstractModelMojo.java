@@ -1,5 +1,6 @@
 package dev.lyrics.mojo;
 
+import dev.lyrics.model.NativeTuning;
 import dev.lyrics.quant.Quantization;
 import dev.lyrics.stage.Execution;
 import org.apache.maven.plugins.annotations.Parameter;
@@ -30,9 +31,19 @@ public abstract class AbstractModelMojo extends AbstractStageMojo {
     @Parameter(property = "lyrics.threads", defaultValue = "0")
     int threads;
 
+    private static boolean tuningReported;
+
     /** Where and how the goal's models run, resolved and checked: the part of the key that names the machine. */
     protected Execution execution() {
-        return Execution.resolve(device, dtype, threads, quantization());
+        Execution execution = Execution.resolve(device, dtype, threads, quantization());
+        synchronized (AbstractModelMojo.class) {
+            if (!tuningReported) {
+                // once per build: libtorch is started once per JVM, and the tuning with it
+                tuningReported = true;
+                getLog().info("lyrics: " + NativeTuning.apply());
+            }
+        }
+        return execution;
     }
 
     /** lyrics.quantization and lyrics.quantization.double, checked. */
