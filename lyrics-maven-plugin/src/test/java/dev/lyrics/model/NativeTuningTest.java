@@ -64,15 +64,30 @@ class NativeTuningTest {
     @Test
     void libtorchsOneMklAsksTheLibrary() throws Exception {
         assumeTrue(linuxX86(), "liblyrics_native is built for Linux x86-64");
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), OneMatrixProduct.class.getName()).redirectErrorStream(true);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the JVM did not finish");
-        assertEquals(0, process.exitValue(), output);
+        String output = oneMatrixProduct();
         String line = output.lines().filter(l -> l.startsWith("vendor checks ")).findFirst().orElse(output);
         assertTrue(line.matches("vendor checks [1-9][0-9]*"), line);
         assertTrue(output.contains("sum 1.6777216E7"), output);
+    }
+
+    /** -Dlyrics.nativeTuning=false: nothing is loaded or set, and libtorch computes as it comes. */
+    @Test
+    void thePropertyTurnsItOff() throws Exception {
+        String output = oneMatrixProduct("-D" + NativeTuning.PROPERTY + "=false");
+        assertTrue(output.contains("native tuning skipped: -D" + NativeTuning.PROPERTY + "=false"), output);
+        assertTrue(output.contains("sum 1.6777216E7"), output);
+        assertTrue(output.contains("vendor checks: not loaded"), output);
+    }
+
+    private static String oneMatrixProduct(String... jvmOptions) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        command.addAll(List.of(jvmOptions));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), OneMatrixProduct.class.getName()));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(process.waitFor(120, TimeUnit.SECONDS), "the JVM did not finish");
+        assertEquals(0, process.exitValue(), output);
+        return output;
     }
 
     /** One float32 matrix product through libtorch's oneMKL, in a JVM of its own. */
@@ -82,7 +97,9 @@ class NativeTuningTest {
                 ai.djl.ndarray.NDArray a = manager.ones(new ai.djl.ndarray.types.Shape(256, 256));
                 System.out.println("sum " + a.matMul(a).sum().getFloat());
             }
-            System.out.println("vendor checks " + NativeTuning.mklVendorCheckCount());
+            System.out.println(NativeTuning.apply());
+            System.out.println(NativeTuning.apply().loaded() ? "vendor checks " + NativeTuning.mklVendorCheckCount()
+                    : "vendor checks: not loaded");
         }
     }
 
@@ -101,8 +118,12 @@ class NativeTuningTest {
             compiler = "";
         }
         assumeTrue(compiler.equals(recorded), "needs the compiler the library was built with: " + recorded);
-        Process build = new ProcessBuilder("bash", SOURCE.resolve("build.sh").toString(), scratch.toString())
-                .redirectErrorStream(true).start();
+        Path jdk = Path.of(System.getProperty("java.home"));
+        assumeTrue(Files.exists(jdk.resolve("include/jni.h")), "needs a JDK with include/jni.h: " + jdk);
+        ProcessBuilder builder = new ProcessBuilder("bash", SOURCE.resolve("build.sh").toString(), scratch.toString())
+                .redirectErrorStream(true);
+        builder.environment().put("JAVA_HOME", jdk.toString());
+        Process build = builder.start();
         String output = new String(build.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertEquals(0, build.waitFor(), output);
         assertArrayEquals(Files.readAllBytes(COMMITTED.resolve("liblyrics_native-linux-x86_64.so")),
