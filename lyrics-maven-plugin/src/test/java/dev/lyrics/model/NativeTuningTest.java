@@ -103,21 +103,25 @@ class NativeTuningTest {
         }
     }
 
+    private static String firstLine(String... command) throws InterruptedException {
+        try {
+            Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+            String line = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .findFirst().orElse("");
+            process.waitFor();
+            return line;
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     /** The committed library is what build.sh makes from the committed source, with the recorded compiler. */
     @Test
     void theCommittedLibraryIsBuiltFromTheCommittedSource(@TempDir Path scratch) throws Exception {
         assumeTrue(linuxX86(), "liblyrics_native is built for Linux x86-64");
         String recorded = Files.readString(COMMITTED.resolve("liblyrics_native-linux-x86_64.compiler")).trim();
-        String compiler;
-        try {
-            Process version = new ProcessBuilder("gcc", "--version").redirectErrorStream(true).start();
-            compiler = new String(version.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .findFirst().orElse("");
-            version.waitFor();
-        } catch (IOException e) {
-            compiler = "";
-        }
-        assumeTrue(compiler.equals(recorded), "needs the compiler the library was built with: " + recorded);
+        String compiler = firstLine("gcc", "--version") + "\n" + firstLine("ld", "--version");
+        assumeTrue(compiler.equals(recorded), "needs the compiler and linker the library was built with: " + recorded);
         Path jdk = Path.of(System.getProperty("java.home"));
         assumeTrue(Files.exists(jdk.resolve("include/jni.h")), "needs a JDK with include/jni.h: " + jdk);
         ProcessBuilder builder = new ProcessBuilder("bash", SOURCE.resolve("build.sh").toString(), scratch.toString())
