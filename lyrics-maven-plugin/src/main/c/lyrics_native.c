@@ -99,7 +99,10 @@ JNIEXPORT jstring JNICALL Java_dev_lyrics_model_NativeTuning_globalDefinition(JN
     if (s == NULL) {
         return NULL;
     }
-    void *address = dlsym(RTLD_DEFAULT, s);
+    /* the main program's handle searches the global scope only (RTLD_DEFAULT, called from here, would
+       also search this library's own local scope) */
+    void *global = dlopen(NULL, RTLD_NOW);
+    void *address = global == NULL ? NULL : dlsym(global, s);
     (*env)->ReleaseStringUTFChars(env, symbol, s);
     Dl_info info;
     if (address == NULL || !dladdr(address, &info) || info.dli_fname == NULL) {

@@ -2,6 +2,7 @@ package dev.lyrics.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -31,8 +32,9 @@ class NativeTuningTest {
         NativeTuning.Outcome outcome = NativeTuning.apply();
         assertTrue(outcome.loaded(), outcome.toString());
         // a library loaded from now on (libtorch, whose oneMKL asks this function) finds ours first
-        assertEquals(NativeTuning.library().toRealPath().toString(),
-                Path.of(NativeTuning.globalDefinitionOf("mkl_serv_intel_cpu_true")).toRealPath().toString());
+        String definition = NativeTuning.globalDefinitionOf("mkl_serv_intel_cpu_true");
+        assertNotNull(definition, "mkl_serv_intel_cpu_true is not in the global scope");
+        assertEquals(NativeTuning.library().toRealPath().toString(), Path.of(definition).toRealPath().toString());
         assertEquals(cpuVendor().equals("GenuineIntel") || cpuVendor().equals("AuthenticAMD"),
                 NativeTuning.mklTreatsAsIntel());
         // the C environment libtorch and libgomp read; a value the user set is kept
