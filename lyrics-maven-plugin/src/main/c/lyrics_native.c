@@ -27,24 +27,29 @@ __asm__(".symver dlopen,dlopen@GLIBC_2.2.5");
 __asm__(".symver dlsym,dlsym@GLIBC_2.2.5");
 __asm__(".symver dladdr,dladdr@GLIBC_2.2.5");
 
-static int cpu_vendor_is(const char *name) {
+/* the CPU's vendor from cpuid leaf 0 ("AuthenticAMD", "GenuineIntel", ...), empty without leaf 0 */
+static void read_vendor(char vendor[13]) {
     unsigned int eax, ebx, ecx, edx;
-    char vendor[13];
-    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx)) {
-        return 0;
+    memset(vendor, 0, 13);
+    if (__get_cpuid(0, &eax, &ebx, &ecx, &edx)) {
+        memcpy(vendor, &ebx, 4);
+        memcpy(vendor + 4, &edx, 4);
+        memcpy(vendor + 8, &ecx, 4);
     }
-    memcpy(vendor, &ebx, 4);
-    memcpy(vendor + 4, &edx, 4);
-    memcpy(vendor + 8, &ecx, 4);
-    vendor[12] = 0;
-    return strcmp(vendor, name) == 0;
+}
+
+/* what mkl_serv_intel_cpu_true answers: yes for Intel and AMD, no for other vendors */
+static int intel_or_amd(void) {
+    char vendor[13];
+    read_vendor(vendor);
+    return strcmp(vendor, "GenuineIntel") == 0 || strcmp(vendor, "AuthenticAMD") == 0;
 }
 
 static long vendor_checks;
 
 int mkl_serv_intel_cpu_true(void) {
     __atomic_fetch_add(&vendor_checks, 1, __ATOMIC_RELAXED);
-    return cpu_vendor_is("GenuineIntel") || cpu_vendor_is("AuthenticAMD");
+    return intel_or_amd();
 }
 
 /* how many times oneMKL (or anyone) asked mkl_serv_intel_cpu_true here: more than 0 once libtorch ran a matrix product */
@@ -52,21 +57,16 @@ JNIEXPORT jlong JNICALL Java_dev_lyrics_model_NativeTuning_mklVendorChecks(JNIEn
     return __atomic_load_n(&vendor_checks, __ATOMIC_RELAXED);
 }
 
-/* the name of the CPU's vendor from cpuid leaf 0 ("AuthenticAMD", "GenuineIntel", ...) */
+/* the name of the CPU's vendor from cpuid leaf 0 */
 JNIEXPORT jstring JNICALL Java_dev_lyrics_model_NativeTuning_cpuVendor(JNIEnv *env, jclass cls) {
-    unsigned int eax, ebx, ecx, edx;
-    char vendor[13] = {0};
-    if (__get_cpuid(0, &eax, &ebx, &ecx, &edx)) {
-        memcpy(vendor, &ebx, 4);
-        memcpy(vendor + 4, &edx, 4);
-        memcpy(vendor + 8, &ecx, 4);
-    }
+    char vendor[13];
+    read_vendor(vendor);
     return (*env)->NewStringUTF(env, vendor);
 }
 
 /* what mkl_serv_intel_cpu_true answers here (without counting it as oneMKL's check) */
 JNIEXPORT jboolean JNICALL Java_dev_lyrics_model_NativeTuning_mklSeesIntel(JNIEnv *env, jclass cls) {
-    return cpu_vendor_is("GenuineIntel") || cpu_vendor_is("AuthenticAMD") ? JNI_TRUE : JNI_FALSE;
+    return intel_or_amd() ? JNI_TRUE : JNI_FALSE;
 }
 
 /* the JVM loads JNI libraries RTLD_LOCAL; reopening this one RTLD_GLOBAL puts its symbols before those of libraries loaded later */
