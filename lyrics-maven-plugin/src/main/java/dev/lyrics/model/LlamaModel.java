@@ -58,7 +58,7 @@ public final class LlamaModel implements AutoCloseable {
     private final NDArray embedTokens;
     private final List<DecoderLayer> layers = new ArrayList<>();
     private final NDArray norm;
-    private final Projection lmHead;
+    private final Linear lmHead;
     private final float[] inverseFrequencies;
     private final float attentionScale;
 
@@ -315,6 +315,34 @@ public final class LlamaModel implements AutoCloseable {
     public NDArray logits(NDArray hidden) {
         return Torch.cast(lmHead.forward(hidden), DataType.FLOAT32);
     }
+
+    /**
+     * log p(target) at every position (B, T) float32 from final hidden states (B, T, hidden) and
+     * targets (B, T) int64, with no gradient; the logits exist a block of rows at a time
+     * ({@link LmHeadLoss}), never all at once.
+     */
+    public NDArray logProbsOf(NDArray hidden, NDArray targets) {
+        long rows = targets.getShape().size();
+        return LmHeadLoss.targetLogProbs(hidden.reshape(rows, -1), lmHead.weight(), targets.reshape(rows))
+                .reshape(targets.getShape());
+    }
+
+    /**
+     * The weighted next-token loss sum(weights * -log p(target)) from final hidden states
+     * (B, T, hidden), targets (B, T) int64 and weights (B, T) float32, and the scalar to
+     * back-propagate for {@code scale} times it: its gradient reaches the hidden states (and the
+     * lm_head weight when it trains) as the log-softmax's would, but no batch x sequence x vocab
+     * array is made ({@link LmHeadLoss}).
+     */
+    public TokenLoss tokenLoss(NDArray hidden, NDArray targets, NDArray weights, double scale) {
+        long rows = targets.getShape().size();
+        LmHeadLoss.Result result = LmHeadLoss.loss(hidden.reshape(rows, -1), lmHead.weight(), targets.reshape(rows),
+                weights.reshape(rows), scale);
+        return new TokenLoss(result.objective(), result.loss());
+    }
+
+    /** What {@link #tokenLoss} returns: the scalar to back-propagate (scale x loss) and the loss. */
+    public record TokenLoss(NDArray objective, double loss) {}
 
     /**
      * log p(target) at every position (B, T) from logits (B, T, vocab) and targets (B, T) int64:

@@ -137,8 +137,8 @@ public final class TransformerLanguageModel implements LanguageModel {
         }
         float[] windowLogProbs;
         try (NDManager scope = model.manager().newSubManager()) {
-            // (B, T) -> logits (B, T, vocab) -> log p(target) (B, T)
-            windowLogProbs = LlamaModel.targetLogProbs(model.forward(scope.create(inputs, new Shape(rows, t))),
+            // (B, T) -> hidden states (B, T, hidden) -> log p(target) (B, T)
+            windowLogProbs = model.logProbsOf(model.hiddenStates(scope.create(inputs, new Shape(rows, t)), null, null),
                     scope.create(targets, new Shape(rows, t))).toFloatArray();
         }
         for (int r = 0; r < rows; r++) {

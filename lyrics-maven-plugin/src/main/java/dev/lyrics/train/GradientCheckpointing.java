@@ -23,10 +23,10 @@ final class GradientCheckpointing {
 
     /**
      * Accumulates into the trainable parameters' gradients what
-     * {@code backward(objective(model.forward(ids)))} would, with no collector open on entry.
+     * {@code backward(objective(model.hiddenStates(ids, null, null)))} would, with no collector open on entry.
      *
      * @param ids         (B, T) int64; every array made here belongs to its manager or a sub-manager
-     * @param objective   the scalar to differentiate, from the logits (B, T, vocab)
+     * @param objective   the scalar to differentiate, from the final-norm hidden states (B, T, hidden)
      * @param dropoutSeed seeds libtorch's generator before each layer's forward and its recomputation,
      *                    so a dropout mask is drawn the same both times
      */
@@ -52,7 +52,7 @@ final class GradientCheckpointing {
             NDArray hidden = inputs[layers];
             hidden.attach(top);
             hidden.setRequiresGradient(true);
-            collector.backward(objective.apply(model.logits(model.finalNorm(hidden))));
+            collector.backward(objective.apply(model.finalNorm(hidden)));
             gradOut = hidden.getGradient();
             gradOut.attach(scope);
         }

@@ -222,19 +222,17 @@ public final class LoraTrainer {
                 NDArray labels = scope.create(toLong(micro.labels()));
                 NDArray weights = scope.create(micro.weights());
                 double[] nll = new double[1];
-                Function<NDArray, NDArray> objective = logits -> {
-                    // (B, T, vocab) -> (B, T) log p(label)
-                    NDArray sum = LlamaModel.targetLogProbs(logits, labels).mul(weights).sum().neg();
-                    nll[0] = sum.getFloat();
+                Function<NDArray, NDArray> objective = hidden -> {
                     // divided by the loss tokens of the whole step, so accumulated gradients are those of one big batch
-                    NDArray mean = sum.div(Torch.scalar(sum, batch.lossTokens()));
-                    return lossScale == 1 ? mean : mean.mul(Torch.scalar(mean, lossScale));
+                    LlamaModel.TokenLoss loss = base.tokenLoss(hidden, labels, weights, lossScale / batch.lossTokens());
+                    nll[0] = loss.loss();
+                    return loss.objective();
                 };
                 if (checkpointing) {
                     GradientCheckpointing.backward(base, inputs, objective, dropoutSeed * microBatches.size() + m);
                 } else {
                     try (GradientCollector collector = Torch.engine().newGradientCollector()) {
-                        collector.backward(objective.apply(base.forward(inputs)));
+                        collector.backward(objective.apply(base.hiddenStates(inputs, null, null)));
                     }
                 }
                 nllSum += nll[0];

@@ -195,11 +195,15 @@ public final class Pretrainer {
                     NDArray ids = scope.create(inputs, new Shape(b, t));
                     NDArray next = scope.create(targets, new Shape(b, t));
                     NDArray weight = scope.create(weights, new Shape(b, t));
+                    double weightSum = 0;
+                    for (float w : weights) {
+                        weightSum += w;
+                    }
                     try (GradientCollector collector = engine.newGradientCollector()) {
-                        NDArray lossArray = LlamaModel.targetLogProbs(model.forward(ids), next).mul(weight).sum()
-                                .div(weight.sum()).neg();
-                        collector.backward(lossArray);
-                        loss = lossArray.getFloat();
+                        LlamaModel.TokenLoss tokenLoss = model.tokenLoss(model.hiddenStates(ids, null, null), next, weight,
+                                1 / weightSum);
+                        collector.backward(tokenLoss.objective());
+                        loss = tokenLoss.loss() / weightSum;
                     }
                     gradNorm = GradientClipping.clipGlobalNorm(parameters.values(), settings.gradClip());
                     TrainingDivergedException.check("lyrics:pretrain", step + 1, settings.steps(), loss, gradNorm,
@@ -250,7 +254,7 @@ public final class Pretrainer {
             }
             try (NDManager scope = model.manager().newSubManager()) {
                 NDArray weight = scope.create(weights, new Shape(rows, t));
-                NDArray logProbs = LlamaModel.targetLogProbs(model.forward(scope.create(inputs, new Shape(rows, t))),
+                NDArray logProbs = model.logProbsOf(model.hiddenStates(scope.create(inputs, new Shape(rows, t)), null, null),
                         scope.create(targets, new Shape(rows, t)));
                 sum -= logProbs.mul(weight).sum().getFloat();
                 count += weight.sum().getFloat();

@@ -81,9 +81,7 @@ public final class Benchmark {
                 try (NDManager scope = model.manager().newSubManager();
                      GradientCollector collector = engine.newGradientCollector()) {
                     NDArray ids = scope.create(inputs, new Shape(batch, seq));
-                    NDArray loss = LlamaModel.targetLogProbs(model.forward(ids), scope.create(targets, new Shape(batch, seq)))
-                            .mean().neg();
-                    collector.backward(loss);
+                    collector.backward(meanLoss(model, ids, scope.create(targets, new Shape(batch, seq))));
                 }
                 optimizer.step(model.parameters(), 3e-4);
                 if (step >= warmup) {
@@ -144,8 +142,7 @@ public final class Benchmark {
             try (NDManager scope = model.manager().newSubManager();
                  GradientCollector collector = engine.newGradientCollector()) {
                 NDArray ids = scope.create(inputs, new Shape(batch, seq));
-                NDArray loss = LlamaModel.targetLogProbs(model.forward(ids), scope.create(targets, new Shape(batch, seq)))
-                        .mean().neg();
+                NDArray loss = meanLoss(model, ids, scope.create(targets, new Shape(batch, seq)));
                 loss.getFloat();
                 forwardEnd = System.nanoTime();
                 collector.backward(loss);
@@ -161,6 +158,12 @@ public final class Benchmark {
                     (end - backwardEnd) / 1e6, (end - start) / 1e6);
         }
         System.out.println("profile " + file);
+    }
+
+    /** The mean next-token loss of every position, as F.cross_entropy in llama_ref.py bench. */
+    private static NDArray meanLoss(LlamaModel model, NDArray ids, NDArray targets) {
+        NDArray weights = targets.onesLike().toType(DataType.FLOAT32, false);
+        return model.tokenLoss(model.hiddenStates(ids, null, null), targets, weights, 1.0 / targets.size()).objective();
     }
 
     /** GFLOP/s of n x n float32 products: {best, median} of several. */
