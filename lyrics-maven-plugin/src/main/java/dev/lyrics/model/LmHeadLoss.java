@@ -101,12 +101,15 @@ final class LmHeadLoss {
                 if (coefficients != null) {
                     NDArray c = coefficients.get(index);
                     c.attach(block);
-                    NDArray p = Torch.cast(logP.exp().mul(c.expandDims(-1)), dtype);
-                    NDArray toHidden = Torch.cast(p.matMul(weight), DataType.FLOAT32);
+                    // P = c softmax: c scales the (rows, d) sides of the products, not the (rows, V) one
+                    NDArray softmax = Torch.cast(logP.exp(), dtype);
+                    NDArray rowScale = c.expandDims(-1);
+                    NDArray toHidden = Torch.cast(softmax.matMul(weight), DataType.FLOAT32).mul(rowScale);
                     toHidden.attach(scope);
                     hiddenGradients.add(toHidden);
                     if (withWeightGradient) {
-                        NDArray toWeight = Torch.cast(p.transpose().matMul(h), DataType.FLOAT32);
+                        NDArray scaled = Torch.cast(Torch.cast(h, DataType.FLOAT32).mul(rowScale), dtype);
+                        NDArray toWeight = Torch.cast(softmax.transpose().matMul(scaled), DataType.FLOAT32);
                         toWeight.attach(scope);
                         weightGradient = weightGradient == null ? toWeight : weightGradient.addi(toWeight);
                     }
