@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -47,7 +48,120 @@ public final class LlamaModel implements AutoCloseable {
     public record Linear(NDArray weight) implements Projection {
         @Override
         public NDArray forward(NDArray x) {
-            return x.getNDArrayInternal().linear(x, weight, null).singletonOrThrow();
+            return linear(x, weight);
+        }
+    }
+
+    /**
+     * A wrapper that adds something to its base projection's output (LoRA's low-rank delta). A layer
+     * whose projections of one input are its own plain ones or adapters directly on them computes
+     * their base outputs in one product (see {@code FusedGroup}) and lets each adapter add to its slice.
+     */
+    public interface Adapter extends Projection {
+        /** The projection this one wraps. */
+        Projection base();
+
+        /** This projection's output from its base's output for x, and x. */
+        NDArray addTo(NDArray baseOutput, NDArray x);
+
+        @Override
+        default NDArray forward(NDArray x) {
+            return addTo(base().forward(x), x);
+        }
+    }
+
+    private static NDArray linear(NDArray x, NDArray weight) {
+        return x.getNDArrayInternal().linear(x, weight, null).singletonOrThrow();
+    }
+
+    /**
+     * Projections of one layer that read the same input, q|k|v or gate|up (issue 18: fewer, bigger
+     * kernels per layer). Their weights are row slices (views) of one [sum of outputs, in] tensor, so
+     * the model holds each weight once while the parameters keep their transformers names: what is
+     * written through a slice in place (an optimiser step, a LoRA merge) is in the fused tensor too.
+     */
+    private static final class FusedGroup {
+        /** [sum of outputs, in], the model manager's; the parts' weights are views of its rows */
+        final NDArray weight;
+        /** the layer's own plain projections, in row order */
+        final Linear[] parts;
+        /** where each part's output after the first starts in the fused output */
+        final long[] splits;
+
+        private FusedGroup(NDArray weight, Linear[] parts, long[] splits) {
+            this.weight = weight;
+            this.parts = parts;
+            this.splits = splits;
+        }
+
+        /**
+         * Fuses the weights of {@code projections} of the layer at {@code prefix}, replacing each in
+         * {@code weights} by its view; null (and nothing changed) when one of them is given as a
+         * projection of its own (an NF4 base) or is not in {@code weights}.
+         */
+        static FusedGroup of(NDManager manager, Map<String, NDArray> weights, Map<String, Projection> given,
+                             String prefix, String... projections) {
+            NDList originals = new NDList();
+            for (String projection : projections) {
+                String module = prefix + modulePath(projection);
+                NDArray weight = weights.get(module + ".weight");
+                if (given.containsKey(module) || weight == null) {
+                    return null;
+                }
+                originals.add(weight);
+            }
+            NDArray fused = NDArrays.concat(originals, 0);
+            fused.attach(manager);
+            Linear[] parts = new Linear[projections.length];
+            long[] splits = new long[projections.length - 1];
+            long row = 0;
+            for (int i = 0; i < projections.length; i++) {
+                long rows = originals.get(i).getShape().get(0);
+                // a basic slice: a view of the fused rows, no copy
+                NDArray view = fused.get(new NDIndex("{}:{}", row, row + rows));
+                view.attach(manager);
+                weights.put(prefix + modulePath(projections[i]) + ".weight", view);
+                parts[i] = new Linear(view);
+                row += rows;
+                if (i < splits.length) {
+                    splits[i] = row;
+                }
+            }
+            originals.forEach(NDArray::close);
+            return new FusedGroup(fused, parts, splits);
+        }
+
+        /**
+         * The outputs of the layer's current projections of this group for x from one product, or
+         * null when one of them is neither its own plain projection nor an adapter directly on it
+         * (then each runs its own forward).
+         */
+        NDArray[] forward(NDArray x, Projection... current) {
+            boolean training = false;
+            for (int i = 0; i < parts.length; i++) {
+                if (current[i] != parts[i] && !(current[i] instanceof Adapter adapter && adapter.base() == parts[i])) {
+                    return null;
+                }
+                training |= parts[i].weight().hasGradient();
+            }
+            NDArray w = weight;
+            if (training) {
+                // autograd follows the concatenation back to each named weight (a view), which gets its own gradient
+                NDList slices = new NDList();
+                for (Linear part : parts) {
+                    slices.add(part.weight());
+                }
+                w = NDArrays.concat(slices, 0);
+                w.attach(x.getManager());
+            }
+            NDArray out = linear(x, w);
+            // views of the fused output; reshaping a slice of the last axis into heads copies nothing either
+            NDList split = out.split(splits, out.getShape().dimension() - 1);
+            NDArray[] outputs = new NDArray[parts.length];
+            for (int i = 0; i < parts.length; i++) {
+                outputs[i] = current[i] instanceof Adapter adapter ? adapter.addTo(split.get(i), x) : split.get(i);
+            }
+            return outputs;
         }
     }
 
@@ -73,14 +187,34 @@ public final class LlamaModel implements AutoCloseable {
         Projection gateProj;
         Projection upProj;
         Projection downProj;
+        /** q|k|v and gate|up in one product each, or null where a base projection is given (NF4) */
+        final FusedGroup qkv;
+        final FusedGroup gateUp;
 
-        DecoderLayer(Map<String, NDArray> weights, Map<String, Projection> given, String prefix) {
+        /** Fuses q|k|v and gate|up where it can, putting their weights' views in {@code weights}. */
+        DecoderLayer(NDManager manager, Map<String, NDArray> weights, Map<String, Projection> given, String prefix) {
             inputLayernorm = weights.get(prefix + "input_layernorm.weight");
             postAttentionLayernorm = weights.get(prefix + "post_attention_layernorm.weight");
+            qkv = FusedGroup.of(manager, weights, given, prefix, "q_proj", "k_proj", "v_proj");
+            gateUp = FusedGroup.of(manager, weights, given, prefix, "gate_proj", "up_proj");
             for (String projection : PROJECTIONS) {
                 String module = prefix + modulePath(projection);
-                set(projection, given.containsKey(module) ? given.get(module) : new Linear(weights.get(module + ".weight")));
+                set(projection, given.containsKey(module) ? given.get(module) : own(weights.get(module + ".weight")));
             }
+        }
+
+        /** The layer's plain projection: the fused group's part for q, k, v, gate and up where they are fused. */
+        private Linear own(NDArray weight) {
+            for (FusedGroup group : new FusedGroup[] {qkv, gateUp}) {
+                if (group != null) {
+                    for (Linear part : group.parts) {
+                        if (part.weight() == weight) {
+                            return part;
+                        }
+                    }
+                }
+            }
+            return new Linear(weight);
         }
 
         Projection get(String projection) {
@@ -119,13 +253,15 @@ public final class LlamaModel implements AutoCloseable {
         this.config = config;
         this.manager = manager;
         this.dtype = dtype;
-        this.weights = Collections.unmodifiableSortedMap(weights);
-        embedTokens = weights.get("model.embed_tokens.weight");
+        // the layers put the views of their fused weights in place of the weights they replace
+        SortedMap<String, NDArray> own = new TreeMap<>(weights);
+        embedTokens = own.get("model.embed_tokens.weight");
         for (int i = 0; i < config.numHiddenLayers(); i++) {
-            layers.add(new DecoderLayer(weights, projections, "model.layers." + i + "."));
+            layers.add(new DecoderLayer(manager, own, projections, "model.layers." + i + "."));
         }
-        norm = weights.get("model.norm.weight");
-        lmHead = new Linear(config.tieWordEmbeddings() ? embedTokens : weights.get("lm_head.weight"));
+        this.weights = Collections.unmodifiableSortedMap(own);
+        norm = own.get("model.norm.weight");
+        lmHead = new Linear(config.tieWordEmbeddings() ? embedTokens : own.get("lm_head.weight"));
         int half = config.headDim() / 2;
         inverseFrequencies = new float[half];
         for (int i = 0; i < half; i++) {
@@ -203,7 +339,9 @@ public final class LlamaModel implements AutoCloseable {
 
     /**
      * The base weights by transformers name (a tied lm_head is not listed twice). They start frozen
-     * (no gradients); a trainer turns gradients on for the ones it trains.
+     * (no gradients); a trainer turns gradients on for the ones it trains. A layer's q, k and v
+     * weights, and its gate and up weights, are row views of one tensor each (see {@code FusedGroup}):
+     * an in-place change of one is what the model computes with.
      */
     public SortedMap<String, NDArray> parameters() {
         return weights;
@@ -423,14 +561,17 @@ public final class LlamaModel implements AutoCloseable {
         long kvHeads = config.numKeyValueHeads();
         long groups = config.numAttentionHeads() / kvHeads;
         long headDim = config.headDim();
+        NDArray[] qkv = layer.qkv == null ? null : layer.qkv.forward(x, layer.qProj, layer.kProj, layer.vProj);
+        NDArray qOut = qkv == null ? layer.qProj.forward(x) : qkv[0];
+        NDArray kOut = qkv == null ? layer.kProj.forward(x) : qkv[1];
+        NDArray vOut = qkv == null ? layer.vProj.forward(x) : qkv[2];
         // (B, T, heads * headDim) -> (B, T, kvHeads, groups, headDim) -> (B, kvHeads, groups, T, headDim), rotated and
         // scaled by 1/sqrt(headDim)
-        NDArray q = applyRotary(layer.qProj.forward(x).reshape(b, t, kvHeads, groups, headDim)
-                .transpose(0, 2, 3, 1, 4), rotary[2], rotary[3]);
+        NDArray q = applyRotary(qOut.reshape(b, t, kvHeads, groups, headDim).transpose(0, 2, 3, 1, 4),
+                rotary[2], rotary[3]);
         // (B, T, kvHeads * headDim) -> (B, T, kvHeads, headDim) -> (B, kvHeads, T, headDim)
-        NDArray k = applyRotary(layer.kProj.forward(x).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3),
-                rotary[0], rotary[1]);
-        NDArray v = layer.vProj.forward(x).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
+        NDArray k = applyRotary(kOut.reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3), rotary[0], rotary[1]);
+        NDArray v = vOut.reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);
         if (cache != null) {
             k = cache.append(cache.keys, index, k);
             v = cache.append(cache.values, index, v);
@@ -451,9 +592,10 @@ public final class LlamaModel implements AutoCloseable {
 
     /** SwiGLU: down(silu(gate(x)) * up(x)). */
     private static NDArray mlp(DecoderLayer layer, NDArray x) {
-        NDArray gate = layer.gateProj.forward(x);
+        NDArray[] gateUp = layer.gateUp == null ? null : layer.gateUp.forward(x, layer.gateProj, layer.upProj);
+        NDArray gate = gateUp == null ? layer.gateProj.forward(x) : gateUp[0];
         NDArray silu = gate.mul(gate.getNDArrayInternal().sigmoid());
-        return layer.downProj.forward(silu.mul(layer.upProj.forward(x)));
+        return layer.downProj.forward(silu.mul(gateUp == null ? layer.upProj.forward(x) : gateUp[1]));
     }
 
     /** Starts an empty key/value cache for incremental decoding. */
@@ -484,7 +626,8 @@ public final class LlamaModel implements AutoCloseable {
 
         /** Appends (B, kvHeads, T, headDim) along the positions axis; returns every position so far. */
         private NDArray append(NDArray[] store, int layer, NDArray latest) {
-            NDArray all = store[layer] == null ? latest : NDArrays.concat(new NDList(store[layer], latest), 2);
+            // the first positions copied: the values are a view into the step's whole q|k|v output, which they would keep
+            NDArray all = store[layer] == null ? latest.duplicate() : NDArrays.concat(new NDList(store[layer], latest), 2);
             all.attach(manager);
             if (store[layer] != null) {
                 store[layer].close();

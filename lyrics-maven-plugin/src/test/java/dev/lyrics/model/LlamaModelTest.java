@@ -1,6 +1,7 @@
 package dev.lyrics.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.Device;
@@ -8,13 +9,22 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.jni.JniUtils;
+import ai.djl.training.GradientCollector;
+import dev.lyrics.lora.LoraConfig;
+import dev.lyrics.lora.LoraModel;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -193,6 +203,161 @@ class LlamaModelTest {
         String config = Files.readString(tiny.resolve("config.json"));
         Files.writeString(dir.resolve("config.json"), config.replaceFirst("\\{", "{\"sliding_window\": " + window + ","));
         return dir;
+    }
+
+    /** A projection that only calls the one it wraps: the layer then runs every projection's own forward. */
+    private record PassThrough(LlamaModel.Projection inner) implements LlamaModel.Projection {
+        @Override
+        public NDArray forward(NDArray x) {
+            return inner.forward(x);
+        }
+    }
+
+    /** Wraps every projection in a {@link PassThrough} (no fusion); returns what to put back. */
+    private static Map<String, LlamaModel.Projection> separate(LlamaModel model) {
+        Map<String, LlamaModel.Projection> originals = new LinkedHashMap<>();
+        for (String name : model.projectionNames()) {
+            originals.put(name, model.projection(name));
+            model.setProjection(name, new PassThrough(model.projection(name)));
+        }
+        return originals;
+    }
+
+    /** Two rows of the reference ids, the second reversed: (2, T). */
+    private static NDArray batch(NDManager step) throws Exception {
+        long[] ids = expected().ids();
+        long[] rows = new long[2 * ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            rows[i] = ids[i];
+            rows[ids.length + i] = ids[ids.length - 1 - i];
+        }
+        return step.create(rows, new Shape(2, ids.length));
+    }
+
+    /** Matrix products (aten::mm, which every linear call of this model is on the CPU) that {@code pass} runs. */
+    private static int matrixProducts(Path dir, Runnable pass) throws IOException {
+        Path trace = dir.resolve("trace-" + System.nanoTime() + ".json");
+        JniUtils.startProfile(false, false, false);
+        try {
+            pass.run();
+        } finally {
+            JniUtils.stopProfile(trace.toString());
+        }
+        Matcher mm = Pattern.compile("\"name\":\\s*\"aten::mm\"").matcher(Files.readString(trace));
+        int count = 0;
+        while (mm.find()) {
+            count++;
+        }
+        return count;
+    }
+
+    private static void assertClose(float[] expected, float[] actual, double relative, String what) {
+        assertEquals(expected.length, actual.length, what);
+        double scale = 0;
+        double difference = 0;
+        for (int i = 0; i < expected.length; i++) {
+            scale = Math.max(scale, Math.abs(expected[i]));
+            difference = Math.max(difference, Math.abs(expected[i] - actual[i]));
+        }
+        assertTrue(difference <= relative * scale, what + ": largest difference " + difference + " of largest value " + scale);
+    }
+
+    /**
+     * Issue 18: one product for q|k|v and one for gate|up per layer (4 instead of 7, plus the lm_head),
+     * also with LoRA on q and v only (each adapter adds its own two), and the logits of separate
+     * projections.
+     */
+    @Test
+    void fusedProjectionsComputeTheLogitsOfSeparateOnesWithAndWithoutLora(@TempDir Path dir) throws Exception {
+        try (LlamaModel model = LlamaModel.load(resource("tiny-llama"), Device.cpu(), DataType.FLOAT32);
+             NDManager step = model.manager().newSubManager()) {
+            NDArray ids = batch(step);
+            int layers = model.layerCount();
+            float[][] fused = new float[1][];
+            assertEquals(4 * layers + 1, matrixProducts(dir, () -> fused[0] = model.forward(ids).toFloatArray()));
+            Map<String, LlamaModel.Projection> originals = separate(model);
+            float[][] apart = new float[1][];
+            assertEquals(7 * layers + 1, matrixProducts(dir, () -> apart[0] = model.forward(ids).toFloatArray()));
+            originals.forEach(model::setProjection);
+            assertClose(apart[0], fused[0], 1e-6, "logits");
+
+            try (LoraModel lora = LoraModel.create(model, new LoraConfig(4, 8, 0, List.of("q_proj", "v_proj"), false), 7)) {
+                // B starts at zero: move every adapter off the identity
+                lora.parameters().values().forEach(p -> p.addi(0.05f));
+                float[][] adapted = new float[1][];
+                assertEquals((4 + 2 * 2) * layers + 1,
+                        matrixProducts(dir, () -> adapted[0] = model.forward(ids).toFloatArray()));
+                Map<String, LlamaModel.Projection> adapters = separate(model);
+                float[] adaptedApart = model.forward(ids).toFloatArray();
+                adapters.forEach(model::setProjection);
+                assertClose(adaptedApart, adapted[0], 1e-6, "logits with LoRA on q and v");
+                assertFalse(Arrays.equals(fused[0], adapted[0]), "the adapters changed nothing");
+            }
+            assertEquals(4 * layers + 1, matrixProducts(dir, () -> assertClose(fused[0],
+                    model.forward(ids).toFloatArray(), 0, "closing the adapters restores the fused base")));
+        }
+    }
+
+    /**
+     * Training every weight (the Pretrainer, the Benchmark): the fused products give each named weight,
+     * a view of its group's tensor, the gradient it gets from separate projections, with grouped-query
+     * heads (tiny-llama: 4 heads, 2 key/value heads).
+     */
+    @Test
+    void trainingEveryWeightGivesEachTheGradientOfSeparateProjections(@TempDir Path dir) throws Exception {
+        try (LlamaModel model = LlamaModel.load(resource("tiny-llama"), Device.cpu(), DataType.FLOAT32)) {
+            assertTrue(model.config().numKeyValueHeads() < model.config().numAttentionHeads());
+            model.parameters().values().forEach(p -> p.setRequiresGradient(true));
+            SortedMap<String, float[]> fused = gradients(model, dir, 4 * model.layerCount() + 1);
+            Map<String, LlamaModel.Projection> originals = separate(model);
+            SortedMap<String, float[]> apart = gradients(model, dir, 7 * model.layerCount() + 1);
+            originals.forEach(model::setProjection);
+            assertEquals(model.parameters().keySet(), fused.keySet());
+            assertEquals(apart.keySet(), fused.keySet());
+            apart.forEach((name, expected) -> assertClose(expected, fused.get(name), 1e-6, name));
+        }
+    }
+
+    /** Every weight's gradient of the mean next-token loss of one pass, which runs {@code products} matrix products. */
+    private static SortedMap<String, float[]> gradients(LlamaModel model, Path dir, int products) throws Exception {
+        try (NDManager step = model.manager().newSubManager();
+             GradientCollector collector = ai.djl.engine.Engine.getEngine(Torch.ENGINE).newGradientCollector()) {
+            NDArray ids = batch(step);
+            NDArray[] loss = new NDArray[1];
+            assertEquals(products, matrixProducts(dir, () ->
+                    loss[0] = LlamaModel.targetLogProbs(model.forward(ids), ids).mean().neg()));
+            collector.backward(loss[0]);
+        }
+        SortedMap<String, float[]> gradients = new TreeMap<>();
+        model.parameters().forEach((name, weight) -> {
+            try (NDArray gradient = weight.getGradient()) {
+                gradients.put(name, gradient.toFloatArray());
+            }
+            JniUtils.zeroGrad((PtNDArray) weight);
+        });
+        return gradients;
+    }
+
+    /**
+     * The model holds each fused weight once: what is written in place through a named weight (an
+     * optimiser step, a LoRA merge) is what the fused product reads.
+     */
+    @Test
+    void aWeightChangedInPlaceByNameIsWhatTheFusedProductReads() throws Exception {
+        try (LlamaModel model = LlamaModel.load(resource("tiny-llama"), Device.cpu(), DataType.FLOAT32);
+             NDManager step = model.manager().newSubManager()) {
+            NDArray ids = batch(step);
+            float[] before = model.forward(ids).toFloatArray();
+            for (String name : List.of("model.layers.0.self_attn.k_proj.weight", "model.layers.1.mlp.up_proj.weight")) {
+                model.parameters().get(name).addi(0.1f);
+            }
+            float[] fused = model.forward(ids).toFloatArray();
+            Map<String, LlamaModel.Projection> originals = separate(model);
+            float[] apart = model.forward(ids).toFloatArray();
+            originals.forEach(model::setProjection);
+            assertFalse(Arrays.equals(before, apart), "the change made no difference");
+            assertClose(apart, fused, 1e-6, "logits after the change");
+        }
     }
 
     @Test
