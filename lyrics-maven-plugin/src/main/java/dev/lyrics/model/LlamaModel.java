@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.SortedMap;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * A Llama / Mistral decoder with the math and tensor names of transformers' LlamaForCausalLM and
@@ -175,6 +176,10 @@ public final class LlamaModel implements AutoCloseable {
     private final Linear lmHead;
     private final float[] inverseFrequencies;
     private final float attentionScale;
+    /** rotary tables of positions 0 .. length-1 (see {@link #rotary}), kept across passes; guarded by this */
+    private NDArray[] rotaryTables;
+    /** the causal mask of the longest pass without padding or cache so far; guarded by this */
+    private NDArray causalMask;
 
     /** One decoder layer: x + attn(norm(x)), then x + mlp(norm(x)). */
     private static final class DecoderLayer {
@@ -401,7 +406,7 @@ public final class LlamaModel implements AutoCloseable {
         long past = cache == null ? 0 : cache.length;
         long t = ids.getShape().get(1);
         NDManager scope = ids.getManager();
-        Positions positions = new Positions(rotary(scope, past, t), attentionMask(scope, past, t, padding));
+        Positions positions = positions(scope, past, t, padding);
         NDArray x = embed(ids);
         for (int i = 0; i < layers.size(); i++) {
             x = decoderLayer(i, x, positions, cache);
@@ -420,8 +425,67 @@ public final class LlamaModel implements AutoCloseable {
 
     /** Positions 0 .. T-1 of ids (B, T) without padding or cache, as training reads a batch. */
     public Positions positions(NDArray ids) {
-        long t = ids.getShape().get(1);
-        return new Positions(rotary(ids.getManager(), 0, t), attentionMask(ids.getManager(), 0, t, null));
+        return positions(ids.getManager(), 0, ids.getShape().get(1), null);
+    }
+
+    /**
+     * The rotary tables of positions past .. past+T-1 and the mask of a pass, in {@code scope}: views
+     * of tables the model keeps (built once, grown to the next power of two when a longer pass comes),
+     * except a mask with padding or a cache, which is made for the pass.
+     */
+    private Positions positions(NDManager scope, long past, long t, NDArray padding) {
+        NDArray[] rotary;
+        NDArray mask;
+        synchronized (this) {
+            if (rotaryTables == null || rotaryTables[0].getShape().get(0) < past + t) {
+                rotaryTables = keep(rotaryTables, build -> rotary(build, 0, capacity(past + t)));
+            }
+            rotary = new NDArray[rotaryTables.length];
+            for (int i = 0; i < rotary.length; i++) {
+                rotary[i] = view(rotaryTables[i], scope, new NDIndex("{}:{}", past, past + t));
+            }
+            if (past > 0 || padding != null || t == 1) {
+                mask = attentionMask(scope, past, t, padding);
+            } else {
+                if (causalMask == null || causalMask.getShape().get(3) < t) {
+                    causalMask = keep(causalMask == null ? null : new NDArray[] {causalMask},
+                            build -> new NDArray[] {attentionMask(build, 0, capacity(t), null)})[0];
+                }
+                // the causal (and sliding-window) mask of T positions is the top left corner of a longer one
+                mask = view(causalMask, scope, new NDIndex(":, :, :, :{}, :{}", t, t));
+            }
+        }
+        return new Positions(rotary, mask);
+    }
+
+    /** n, or the next power of two above it: how long a kept table is made. */
+    private static long capacity(long n) {
+        return Math.max(n, Long.highestOneBit(Math.max(1, n - 1)) << 1);
+    }
+
+    /**
+     * Builds tables in a scratch manager and keeps them in the model's, closing the ones they replace
+     * (a pass that read those holds views, which keep their memory).
+     */
+    private NDArray[] keep(NDArray[] replaced, Function<NDManager, NDArray[]> builder) {
+        try (NDManager build = manager.newSubManager()) {
+            NDArray[] tables = builder.apply(build);
+            for (NDArray table : tables) {
+                table.attach(manager);
+            }
+            if (replaced != null) {
+                for (NDArray table : replaced) {
+                    table.close();
+                }
+            }
+            return tables;
+        }
+    }
+
+    private static NDArray view(NDArray table, NDManager scope, NDIndex index) {
+        NDArray view = table.get(index);
+        view.attach(scope);
+        return view;
     }
 
     public int layerCount() {
@@ -440,8 +504,9 @@ public final class LlamaModel implements AutoCloseable {
 
     private NDArray decoderLayer(int index, NDArray x, Positions positions, KvCache cache) {
         DecoderLayer layer = layers.get(index);
-        x = x.add(attention(layer, rmsNorm(x, layer.inputLayernorm), positions.rotary(), positions.mask(), cache, index));
-        return x.add(mlp(layer, rmsNorm(x, layer.postAttentionLayernorm)));
+        // the residual adds go in place into the sublayers' outputs, which no backward function reads
+        x = attention(layer, rmsNorm(x, layer.inputLayernorm), positions.rotary(), positions.mask(), cache, index).addi(x);
+        return mlp(layer, rmsNorm(x, layer.postAttentionLayernorm)).addi(x);
     }
 
     /** The final RMSNorm over the last layer's output. */
@@ -500,26 +565,30 @@ public final class LlamaModel implements AutoCloseable {
     }
 
     /**
-     * cos and sin (T, headDim) of positions past .. past+T-1, the frequencies repeated for both
-     * halves; then the same tables times 1/sqrt(headDim), which rotate the queries and scale them for
-     * the attention scores in the same pass.
+     * cos (T, headDim) of positions past .. past+T-1, the frequencies repeated for both halves, and
+     * the sine with the sign of rotate_half in it, cat(-sin, sin); then the same tables times
+     * 1/sqrt(headDim), which rotate the queries and scale them for the attention scores in the same pass.
      */
     private NDArray[] rotary(NDManager scope, long past, long t) {
         NDArray positions = scope.arange((float) past, (float) (past + t)).reshape(t, 1);
         NDArray frequencies = positions.mul(scope.create(inverseFrequencies).reshape(1, -1));
-        NDArray angles = NDArrays.concat(new NDList(frequencies, frequencies), -1);
-        NDArray cos = angles.cos();
-        NDArray sin = angles.sin();
+        NDArray cos = NDArrays.concat(new NDList(frequencies, frequencies), -1).cos();
+        NDArray halfSin = frequencies.sin();
+        NDArray signedSin = NDArrays.concat(new NDList(halfSin.neg(), halfSin), -1);
         NDArray scale = Torch.scalar(cos, attentionScale);
-        return new NDArray[] {cos.toType(dtype, false), sin.toType(dtype, false),
-            cos.mul(scale).toType(dtype, false), sin.mul(scale).toType(dtype, false)};
+        return new NDArray[] {cos.toType(dtype, false), signedSin.toType(dtype, false),
+            cos.mul(scale).toType(dtype, false), signedSin.mul(scale).toType(dtype, false)};
     }
 
-    /** x * cos + rotate_half(x) * sin, where rotate_half(x) = cat(-x2, x1) for the halves of the last axis. */
-    private static NDArray applyRotary(NDArray x, NDArray cos, NDArray sin) {
+    /**
+     * x * cos + rotate_half(x) * sin, where rotate_half(x) = cat(-x2, x1) for the halves of the last
+     * axis: with the sign in the table, that is cat(x2, x1) * cat(-sin, sin), the same numbers with one
+     * pass over x less.
+     */
+    private static NDArray applyRotary(NDArray x, NDArray cos, NDArray signedSin) {
         NDList halves = x.split(2, x.getShape().dimension() - 1);
-        NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), -1);
-        return x.mul(cos).add(rotated.mul(sin));
+        NDArray swapped = NDArrays.concat(new NDList(halves.get(1), halves.get(0)), -1);
+        return x.mul(cos).addi(swapped.mul(signedSin));
     }
 
     /**
@@ -581,7 +650,7 @@ public final class LlamaModel implements AutoCloseable {
         NDArray scores = q.reshape(b, kvHeads, groups * t, headDim)
                 .matMul(k.transpose(0, 1, 3, 2)).reshape(b, kvHeads, groups, t, keys);
         if (mask != null) {
-            scores = scores.add(mask);
+            scores = scores.addi(mask);
         }
         // (B, kvHeads, groups * T, keys) @ (B, kvHeads, keys, headDim) -> (B, kvHeads, groups, T, headDim)
         NDArray out = scores.softmax(-1).reshape(b, kvHeads, groups * t, keys).matMul(v)

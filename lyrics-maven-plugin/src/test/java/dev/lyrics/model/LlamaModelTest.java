@@ -1,5 +1,6 @@
 package dev.lyrics.model;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -361,12 +362,32 @@ class LlamaModelTest {
     }
 
     @Test
+    void keptPositionTablesGiveTheNumbersOfTablesMadeForThePass(@TempDir Path dir) throws Exception {
+        // window 4: the kept mask is windowed once it is longer than 4 positions, the corners of it too
+        Path windowed = withSlidingWindow(dir, 4);
+        long[] ids = expected().ids();
+        try (LlamaModel kept = LlamaModel.load(windowed, Device.cpu(), DataType.FLOAT32)) {
+            // 3 positions (tables of 4), then 11 (grown to 16), then 3 and 6 again (corners of those of 16)
+            for (int length : new int[] {3, 11, 3, 6}) {
+                try (LlamaModel fresh = LlamaModel.load(windowed, Device.cpu(), DataType.FLOAT32)) {
+                    long[] prefix = Arrays.copyOf(ids, length);
+                    assertArrayEquals(logProbs(fresh, prefix), logProbs(kept, prefix), "length " + length);
+                }
+            }
+        }
+    }
+
+    @Test
     void aForwardAndBackwardPassLeaveNothingInTheModelsManager() throws Exception {
         try (LlamaModel model = LlamaModel.load(resource("tiny-llama"), Device.cpu(), DataType.FLOAT32)) {
             model.parameters().values().forEach(p -> p.setRequiresGradient(true));
-            int before = model.manager().getManagedArrays().size();
             long[] ids = expected().ids();
-            for (int repeat = 0; repeat < 3; repeat++) {
+            int before = -1;
+            // the first pass makes the rotary tables and the causal mask the model keeps for later passes
+            for (int repeat = 0; repeat < 4; repeat++) {
+                if (repeat == 1) {
+                    before = model.manager().getManagedArrays().size();
+                }
                 try (NDManager step = model.manager().newSubManager();
                      ai.djl.training.GradientCollector collector = ai.djl.engine.Engine.getEngine(Torch.ENGINE)
                              .newGradientCollector()) {
