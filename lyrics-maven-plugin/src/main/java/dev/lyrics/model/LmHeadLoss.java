@@ -59,13 +59,19 @@ final class LmHeadLoss {
         // (N, d): W[t_i], in the graph when W trains
         NDArray targetRows = Torch.cast(targets.getNDArrayInternal().embedding(targets, weight, SparseFormat.DENSE)
                 .singletonOrThrow(), DataType.FLOAT32);
-        NDArray surrogate = Torch.cast(hidden, DataType.FLOAT32)
-                .mul(blocks.hiddenGradient.sub(targetRows.mul(c.expandDims(-1)))).sum();
+        // dot products of flattened arrays: no product array as large as the weight is made
+        NDArray surrogate = dot(Torch.cast(hidden, DataType.FLOAT32),
+                blocks.hiddenGradient.sub(targetRows.mul(c.expandDims(-1))));
         if (trainsWeight) {
-            surrogate = surrogate.add(Torch.cast(weight, DataType.FLOAT32).mul(blocks.weightGradient).sum());
+            surrogate = surrogate.add(dot(Torch.cast(weight, DataType.FLOAT32), blocks.weightGradient));
         }
         NDArray objective = surrogate.sub(surrogate.stopGradient()).add(Torch.scalar(surrogate, scale * loss));
         return new Result(objective, loss);
+    }
+
+    /** sum(a * b) of two arrays of one shape, as one dot product. */
+    private static NDArray dot(NDArray a, NDArray b) {
+        return a.reshape(-1).dot(b.reshape(-1));
     }
 
     /** What {@link #loss} returns: the scalar to back-propagate (its value is scale x loss) and the loss. */
@@ -110,8 +116,13 @@ final class LmHeadLoss {
                     if (withWeightGradient) {
                         NDArray scaled = Torch.cast(Torch.cast(h, DataType.FLOAT32).mul(rowScale), dtype);
                         NDArray toWeight = Torch.cast(softmax.transpose().matMul(scaled), DataType.FLOAT32);
-                        toWeight.attach(scope);
-                        weightGradient = weightGradient == null ? toWeight : weightGradient.addi(toWeight);
+                        // (V, d) per block: summed into the first block's, the others go with their block
+                        if (weightGradient == null) {
+                            toWeight.attach(scope);
+                            weightGradient = toWeight;
+                        } else {
+                            weightGradient.addi(toWeight);
+                        }
                     }
                 }
             }

@@ -92,6 +92,10 @@ public final class Benchmark {
                 }
             }
             long rssAtEnd = residentBytes();
+            if (profile != null) {
+                // straight after the measured steps, while memory is as training left it
+                profileStep(engine, model, optimizer, inputs, targets, batch, seq, profile);
+            }
             model.parameters().values().forEach(p -> p.setRequiresGradient(false));
             double[] evalSeconds = new double[evalPasses];
             for (int pass = -1; pass < evalSeconds.length; pass++) {
@@ -115,11 +119,12 @@ public final class Benchmark {
                     trainFlops, evalFlops, matrixParameters, attention);
             System.out.printf(Locale.ROOT, "utilisation_of_matmul_peak train %.1f%% eval %.1f%%%n",
                     100 * trainRate * trainFlops / (peak[0] * 1e9), 100 * evalRate * evalFlops / (peak[0] * 1e9));
+            // the median step: the steady state, after the process's memory has settled
+            System.out.printf(Locale.ROOT, "utilisation_of_matmul_peak_median_step train %.1f%% eval %.1f%%%n",
+                    100 * tokens / median(stepSeconds) * trainFlops / (peak[0] * 1e9),
+                    100 * tokens / median(evalSeconds) * evalFlops / (peak[0] * 1e9));
             System.out.printf(Locale.ROOT, "rss_mb step 50 %.1f step %d %.1f (%+.1f%%)%n", rssAt50 / 1e6, steps,
                     rssAtEnd / 1e6, 100.0 * (rssAtEnd - rssAt50) / rssAt50);
-            if (profile != null) {
-                profileStep(engine, model, optimizer, inputs, targets, batch, seq, profile);
-            }
         }
     }
 
