@@ -49,7 +49,7 @@ public record MemoryPlan(String title, List<Row> rows) {
     /**
      * Fine-tuning: frozen base in {@code dtype}, float32 LoRA weights with their gradients and two
      * AdamW moments, the activations of a micro-batch with and without gradient checkpointing (the
-     * chosen one counted), and the logits with their log-softmax and gradients.
+     * chosen one counted), and the loss's arrays (a block of logits at a time, {@link LmHeadLoss}).
      *
      * @param loraParameters trainable parameters (LoraConfig.trainableParameters)
      * @param storage        how the checkpoint stores the weights ("BF16"), for the table
@@ -73,7 +73,8 @@ public record MemoryPlan(String title, List<Row> rows) {
                 batch, seq), kept + backward, !checkpointing));
         rows.add(new Row(String.format(Locale.ROOT, "activations, checkpointed: layer inputs + one layer (%d x %,d)",
                 batch, seq), recomputed + backward, checkpointing));
-        rows.add(new Row("logits, log-softmax and their gradients, float32", sizes.headPerToken(true) * tokens, true));
+        rows.add(new Row(String.format(Locale.ROOT, "loss: logits a block of %,d at a time, float32, and the hidden states' gradient",
+                sizes.blockElements(tokens)), sizes.head(true, tokens), true));
         rows.add(new Row("runtime (libtorch, JVM, allocator)", RUNTIME_BYTES, true));
         return new MemoryPlan(String.format(Locale.ROOT, "lyrics:finetune, %s base, batch %d x %d tokens, LoRA r %d,"
                 + " gradient checkpointing %s", dtypeName(dtype), batch, seq, loraRank, checkpointing ? "on" : "off"), rows);
@@ -88,7 +89,8 @@ public record MemoryPlan(String title, List<Row> rows) {
         rows.add(new Row(String.format(Locale.ROOT, "activations, %d layers (%d x %,d)", config.numHiddenLayers(), batch, seq),
                 config.numHiddenLayers() * sizes.layerPerToken(seq) * tokens + sizes.maskBytes(seq)
                         + sizes.embedPerToken() * tokens, true));
-        rows.add(new Row("logits and log-softmax, float32", sizes.headPerToken(false) * tokens, true));
+        rows.add(new Row(String.format(Locale.ROOT, "log p(target): logits a block of %,d at a time, float32",
+                sizes.blockElements(tokens)), sizes.head(false, tokens), true));
         rows.add(new Row("runtime (libtorch, JVM, allocator)", RUNTIME_BYTES, true));
         return new MemoryPlan(String.format(Locale.ROOT, "%s, %s weights, batch %d x %d tokens", goal, dtypeName(dtype),
                 batch, seq), rows);
@@ -223,14 +225,15 @@ public record MemoryPlan(String title, List<Row> rows) {
             long kv = (long) config.numKeyValueHeads() * config.headDim();
             long i = config.intermediateSize();
             long attention = projection(h, q) + 2 * projection(h, kv)
-                    // rotary on q and k: neg of a half, concat, two products, sum
-                    + (q + kv) * s * 9 / 2
-                    // scores, masked scores, softmax: heads x seq each
-                    + 3L * config.numAttentionHeads() * seq * s
+                    // rotary on q and k: the halves swapped, two products (the sum goes in place)
+                    + (q + kv) * s * 3
+                    // scores (the mask added in place), softmax: heads x seq each
+                    + 2L * config.numAttentionHeads() * seq * s
                     // attention output and its transposed copy
                     + 2 * q * s
-                    + projection(q, h) + h * s;
-            long mlp = 2 * projection(h, i) + 3 * i * s + projection(i, h) + h * s;
+                    // the residual sums go in place into the sublayers' outputs
+                    + projection(q, h);
+            long mlp = 2 * projection(h, i) + 3 * i * s + projection(i, h);
             return 2 * norm() + attention + mlp;
         }
 
@@ -250,10 +253,24 @@ public record MemoryPlan(String title, List<Row> rows) {
             return seq * seq * (1 + 3L * s);
         }
 
-        /** Final norm, lm_head (its half-precision output too), the float32 logits and log-softmax; in training their two gradients. */
-        long headPerToken(boolean training) {
+        /** Logits in one block of LmHeadLoss: all of a pass's, up to its limit. */
+        long blockElements(long tokens) {
             long v = config.vocabSize();
-            return norm() + (half() ? v * s : 0) + v * 8 + (training ? v * 8 : 0);
+            return LmHeadLoss.blockRows(tokens, v) * v;
+        }
+
+        /**
+         * Final norm and LmHeadLoss: per token its log p(target) and in training the float32 arrays
+         * of the surrogate (the hidden states' gradient in parts and joined, the target rows of the
+         * lm_head, their scaled difference, the hidden states in float32, their gradient); once, a
+         * block's lm_head output (half precision too), float32 logits, log-softmax and, in training,
+         * softmax (its half-precision copy too).
+         */
+        long head(boolean training, long tokens) {
+            long h = config.hiddenSize();
+            long perToken = norm() + 4 + (training ? h * (24 + s + (half() ? 4 : 0)) : 0);
+            long block = blockElements(tokens) * (8 + (half() ? s : 0) + (training ? 4 + (half() ? s : 0) : 0));
+            return perToken * tokens + block;
         }
     }
 }
