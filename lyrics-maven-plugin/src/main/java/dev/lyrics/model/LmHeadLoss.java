@@ -15,7 +15,8 @@ import java.util.List;
  * at a time, so that at most {@link #BLOCK_ELEMENTS} logits (and their log-softmax) exist at once
  * instead of several batch x sequence x vocab arrays.
  *
- * <p>Training needs the gradient of L = sum_i c_i (logsumexp(z_i) - z_i[t_i]), z_i = W h_i, which
+ * <p>Training needs the gradient of L = sum_i c_i (logsumexp(z_i) - z_i[t_i]), z_i = W h_i and
+ * c_i = scale x weight_i, which
  * autograd would get through a log-softmax backward and a gather backward over the whole logits.
  * DJL has no custom autograd function, so the gradient is computed here block by block with no
  * graph, as dL/dz_i = c_i softmax(z_i) - c_i onehot(t_i), and handed to autograd through a
