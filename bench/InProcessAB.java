@@ -34,7 +34,7 @@ import java.util.Random;
  *     bench/InProcessAB.java loss-train
  * </pre>
  * The benchmark's configuration (vocabulary 4096, 4 heads, sequence 256, batch 8, 1 thread); -Ddim,
- * -Dffn and -Dlayers change the width. -Daa=true runs the model as it is on both sides (an A/A run:
+ * -Dffn and -Dlayers change the width, -Drounds the rounds (8). -Daa=true runs the model as it is on both sides (an A/A run:
  * the ratio it prints is the method's own noise).
  */
 public class InProcessAB {
@@ -75,7 +75,7 @@ public class InProcessAB {
             run(b, train, oldLoss, ids, targets, 5, null);
             List<Double> first = new ArrayList<>();
             List<Double> second = new ArrayList<>();
-            for (int round = 0; round < 8; round++) {
+            for (int round = 0; round < Integer.getInteger("rounds", 8); round++) {
                 run(a, train, false, ids, targets, 4, first);
                 run(b, train, oldLoss, ids, targets, 4, second);
             }

@@ -63,6 +63,9 @@ public final class ScaleProof {
         long start = System.nanoTime();
         try (LlamaModel base = LlamaModel.initialize(config, 1, Device.cpu(), dtype);
              LoraModel model = LoraModel.create(base, lora, 3407)) {
+            // random initialisation leaves gigabytes of float[] garbage on the Java heap: collected (and the
+            // heap shrunk) here, so that the peak measured is the fine-tune's, not the garbage collector's timing
+            System.gc();
             System.out.printf(Locale.ROOT, "initialised %d layers in %.1f s; resident %s, peak %s%n", layers,
                     (System.nanoTime() - start) / 1e9, MemoryPlan.gib(MemoryUsage.now().residentBytes()),
                     MemoryPlan.gib(MemoryUsage.now().residentPeakBytes()));
