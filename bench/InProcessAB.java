@@ -24,7 +24,9 @@ import java.util.Random;
  *   <li>{@code fusion-eval}: forward passes of frozen weights, q|k|v and gate|up fused (the model as
  *       it is) against separate products (every projection wrapped, which disables the fusion);</li>
  *   <li>{@code lora-train}: the experiment's LoRA (r 32, alpha 64, all seven projections) on a frozen
- *       base, fused base products with each adapter adding to its slice against separate ones;</li>
+ *       base, the model as it is against separate products. The results in bench/results were taken
+ *       while the base products under adapters were fused, each adapter adding to its slice; since
+ *       they were slower, a group with an adapter runs apart, and both sides now compute alike;</li>
  *   <li>{@code loss-train}: every weight trained, the loss from hidden states block-wise
  *       ({@code LlamaModel.tokenLoss}) against autograd through the whole logits (log-softmax and
  *       gather, {@code LlamaModel.targetLogProbs}).</li>

@@ -2,17 +2,15 @@ package dev.lyrics.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
-import dev.lyrics.model.LlamaModel;
 import dev.lyrics.model.LlamaModel.Projection;
 import dev.lyrics.model.Torch;
 
 /**
  * A projection with a LoRA update, as peft's lora.Linear computes it:
  * y = base(x) + scale * B(A(dropout(x))), A (r, in) and B (out, r) float32 whatever the base's
- * precision. Dropout touches the adapter's input only, and only while training. Its forward is
- * {@link LlamaModel.Adapter}'s: base.forward(x), then {@link #addTo}.
+ * precision. Dropout touches the adapter's input only, and only while training.
  */
-final class LoraLinear implements LlamaModel.Adapter {
+final class LoraLinear implements Projection {
     final Projection base;
     final NDArray a;
     final NDArray b;
@@ -33,13 +31,8 @@ final class LoraLinear implements LlamaModel.Adapter {
     }
 
     @Override
-    public Projection base() {
-        return base;
-    }
-
-    /** base(x) + scale * B(A(dropout(x))), the base output given (a slice of a fused product, or base.forward(x)). */
-    @Override
-    public NDArray addTo(NDArray out, NDArray x) {
+    public NDArray forward(NDArray x) {
+        NDArray out = base.forward(x);
         NDArray input = training && dropout > 0
                 ? x.getNDArrayInternal().dropout(x, dropout, true).singletonOrThrow() : x;
         input = Torch.cast(input, DataType.FLOAT32);

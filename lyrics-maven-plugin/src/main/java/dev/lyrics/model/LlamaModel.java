@@ -53,24 +53,6 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
-    /**
-     * A wrapper that adds something to its base projection's output (LoRA's low-rank delta). A layer
-     * whose projections of one input are its own plain ones or adapters directly on them computes
-     * their base outputs in one product (see {@code FusedGroup}) and lets each adapter add to its slice.
-     */
-    public interface Adapter extends Projection {
-        /** The projection this one wraps. */
-        Projection base();
-
-        /** This projection's output from its base's output for x, and x. */
-        NDArray addTo(NDArray baseOutput, NDArray x);
-
-        @Override
-        default NDArray forward(NDArray x) {
-            return addTo(base().forward(x), x);
-        }
-    }
-
     private static NDArray linear(NDArray x, NDArray weight) {
         return x.getNDArrayInternal().linear(x, weight, null).singletonOrThrow();
     }
@@ -133,28 +115,24 @@ public final class LlamaModel implements AutoCloseable {
         }
 
         /**
-         * The outputs of the layer's current projections of this group for x from one product, or
-         * null when one of them is neither its own plain projection nor an adapter directly on it, or
-         * when the weights themselves train (then each runs its own forward). Training the weights
-         * through the fused tensor would need their concatenation in every pass, which autograd
-         * keeps until the backward: measured slower (0.92x at hidden size 1024) and more memory
-         * (+1.2 GB at Mistral-7B width) than separate products.
+         * The outputs of the layer's own projections of this group for x from one product, or null
+         * (each then runs its own forward) when one of them has been replaced (a LoRA adapter, an NF4
+         * projection, any wrapper) or when the weights themselves train. Measured in one process
+         * (bench/InProcessAB.java): adapters adding to the slices of a fused product were 0.947x at
+         * the Mistral-7B width (an A/A run there 1.004x) and 0.96-1.00x at hidden size 256, and
+         * trained weights concatenated in every pass 0.92x at hidden size 1024 with +1.2 GB at the
+         * Mistral-7B width; frozen plain projections (evaluation, sampling, a merged model) 0.98-1.03x.
          */
         NDArray[] forward(NDArray x, Projection... current) {
             for (int i = 0; i < parts.length; i++) {
-                if (current[i] != parts[i] && !(current[i] instanceof Adapter adapter && adapter.base() == parts[i])
-                        || parts[i].weight().hasGradient()) {
+                if (current[i] != parts[i] || parts[i].weight().hasGradient()) {
                     return null;
                 }
             }
             NDArray out = linear(x, weight);
             // views of the fused output; reshaping a slice of the last axis into heads copies nothing either
             NDList split = out.split(splits, out.getShape().dimension() - 1);
-            NDArray[] outputs = new NDArray[parts.length];
-            for (int i = 0; i < parts.length; i++) {
-                outputs[i] = current[i] instanceof Adapter adapter ? adapter.addTo(split.get(i), x) : split.get(i);
-            }
-            return outputs;
+            return split.toArray(new NDArray[0]);
         }
     }
 

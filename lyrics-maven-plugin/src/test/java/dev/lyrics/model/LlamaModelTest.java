@@ -265,8 +265,8 @@ class LlamaModelTest {
 
     /**
      * Issue 18: one product for q|k|v and one for gate|up per layer (4 instead of 7, plus the lm_head),
-     * also with LoRA on q and v only (each adapter adds its own two), and the logits of separate
-     * projections.
+     * and the logits of separate projections. With LoRA on q and v only, q|k|v runs apart (adapters on
+     * slices of a fused product measured slower) while gate|up stays fused.
      */
     @Test
     void fusedProjectionsComputeTheLogitsOfSeparateOnesWithAndWithoutLora(@TempDir Path dir) throws Exception {
@@ -286,7 +286,7 @@ class LlamaModelTest {
                 // B starts at zero: move every adapter off the identity
                 lora.parameters().values().forEach(p -> p.addi(0.05f));
                 float[][] adapted = new float[1][];
-                assertEquals((4 + 2 * 2) * layers + 1,
+                assertEquals((6 + 2 * 2) * layers + 1,
                         matrixProducts(dir, () -> adapted[0] = model.forward(ids).toFloatArray()));
                 Map<String, LlamaModel.Projection> adapters = separate(model);
                 float[] adaptedApart = model.forward(ids).toFloatArray();
