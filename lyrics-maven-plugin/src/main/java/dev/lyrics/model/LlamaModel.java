@@ -101,8 +101,7 @@ public final class LlamaModel implements AutoCloseable {
             for (int i = 0; i < projections.length; i++) {
                 long rows = originals.get(i).getShape().get(0);
                 // a basic slice: a view of the fused rows, no copy
-                NDArray view = fused.get(new NDIndex("{}:{}", row, row + rows));
-                view.attach(manager);
+                NDArray view = Torch.view(fused, new NDIndex("{}:{}", row, row + rows), manager);
                 weights.put(prefix + modulePath(projections[i]) + ".weight", view);
                 parts[i] = new Linear(view);
                 row += rows;
@@ -412,7 +411,7 @@ public final class LlamaModel implements AutoCloseable {
             }
             rotary = new NDArray[rotaryTables.length];
             for (int i = 0; i < rotary.length; i++) {
-                rotary[i] = view(rotaryTables[i], scope, new NDIndex("{}:{}", past, past + t));
+                rotary[i] = Torch.view(rotaryTables[i], new NDIndex("{}:{}", past, past + t), scope);
             }
             if (past > 0 || padding != null || t == 1) {
                 mask = attentionMask(scope, past, t, padding);
@@ -422,7 +421,7 @@ public final class LlamaModel implements AutoCloseable {
                             build -> new NDArray[] {attentionMask(build, 0, capacity(t), null)})[0];
                 }
                 // the causal (and sliding-window) mask of T positions is the top left corner of a longer one
-                mask = view(causalMask, scope, new NDIndex(":, :, :, :{}, :{}", t, t));
+                mask = Torch.view(causalMask, new NDIndex(":, :, :, :{}, :{}", t, t), scope);
             }
         }
         return new Positions(rotary, mask);
@@ -450,12 +449,6 @@ public final class LlamaModel implements AutoCloseable {
             }
             return tables;
         }
-    }
-
-    private static NDArray view(NDArray table, NDManager scope, NDIndex index) {
-        NDArray view = table.get(index);
-        view.attach(scope);
-        return view;
     }
 
     public int layerCount() {

@@ -95,19 +95,16 @@ final class LmHeadLoss {
             long last = Math.min(rows, first + step);
             try (NDManager block = scope.newSubManager()) {
                 NDIndex index = new NDIndex("{}:{}", first, last);
-                NDArray h = hidden.get(index);
-                h.attach(block);
+                NDArray h = Torch.view(hidden, index, block);
                 // (rows, V) float32 logits and their log-softmax: the only vocabulary-wide arrays
                 NDArray z = Torch.cast(h.getNDArrayInternal().linear(h, weight, null).singletonOrThrow(), DataType.FLOAT32);
                 NDArray logP = z.logSoftmax(-1);
-                NDArray t = targets.get(index);
-                t.attach(block);
+                NDArray t = Torch.view(targets, index, block);
                 NDArray picked = logP.gather(t.expandDims(-1), -1).squeeze(-1);
                 picked.attach(scope);
                 logProbs.add(picked);
                 if (coefficients != null) {
-                    NDArray c = coefficients.get(index);
-                    c.attach(block);
+                    NDArray c = Torch.view(coefficients, index, block);
                     // P = c softmax: c scales the (rows, d) sides of the products, not the (rows, V) one
                     NDArray softmax = Torch.cast(logP.exp(), dtype);
                     NDArray rowScale = c.expandDims(-1);

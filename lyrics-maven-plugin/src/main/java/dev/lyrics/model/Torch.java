@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
@@ -44,6 +45,16 @@ public final class Torch {
 
     public static Engine engine() {
         return engine(0);
+    }
+
+    /**
+     * {@code array.get(index)} (a view where the index is basic slicing) in {@code owner}: DJL puts the
+     * result in the array's manager, where a per-step or per-block view would stay until that closes.
+     */
+    public static NDArray view(NDArray array, NDIndex index, NDManager owner) {
+        NDArray view = array.get(index);
+        view.attach(owner);
+        return view;
     }
 
     /** A base manager on {@code device}, the engine started through {@link #engine(int)} (offline, tuned). */
